@@ -1,0 +1,71 @@
+"""The ``crm`` command.
+
+Plain commands (``crm import``, ``crm leads list``, ``crm report``) must
+start fast and work without a terminal, so this module imports only Typer;
+each command imports the core it needs, and only ``crm`` with no command
+loads the Textual app.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from crm_tui.cli import demo, imports, leads, users
+from crm_tui.cli.common import Options, fail_cleanly
+
+app = typer.Typer(
+    help="A keyboard-first CRM for small sales teams.",
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(leads.app, name="leads")
+app.add_typer(users.app, name="users")
+app.add_typer(imports.app, name="import")
+app.add_typer(demo.app, name="demo")
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            envvar="CRM_DB",
+            help="Database file or URL (default: crm.db in your user data folder).",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            envvar="CRM_USER",
+            help="Who is at the keyboard (default: your login name).",
+        ),
+    ] = None,
+    demo_db: Annotated[
+        bool,
+        typer.Option("--demo", help="Open a copy of the demo database."),
+    ] = False,
+) -> None:
+    """Without a command, open the app on the inbox."""
+    options = Options(db=db, user=user, demo=demo_db)
+    ctx.obj = options
+    if ctx.invoked_subcommand is None:
+        from crm_tui.cli.tui import run_app
+
+        run_app(options)
+
+
+def main() -> None:
+    """The console script: every failure a person can act on is one line."""
+    with fail_cleanly():
+        app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""What every command shares: the global options, opening the workspace,
+printing JSON, and turning failures into one readable line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from crm_tui.errors import CrmError
+
+if TYPE_CHECKING:
+    from crm_tui.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Options:
+    db: str | None
+    user: str | None
+    demo: bool = False
+
+
+def options(ctx: typer.Context) -> Options:
+    found = ctx.find_object(Options)
+    return found if found is not None else Options(db=None, user=None)
+
+
+def workspace(ctx: typer.Context) -> Workspace:
+    """The workspace the global options point at, migrated and ready."""
+    from crm_tui.open import open_workspace
+
+    opts = options(ctx)
+    if opts.demo:
+        return open_workspace(str(ensure_demo_copy()), opts.user or demo_user())
+    return open_workspace(opts.db, opts.user)
+
+
+def demo_user() -> str:
+    from crm_tui.config import DEMO_USER
+
+    return DEMO_USER
+
+
+def ensure_demo_copy() -> Any:
+    """The demo database in the user data folder, copied from
+    ``crm.db.example`` the first time (and built from ``data/`` if the
+    example is missing)."""
+    from crm_tui.config import EXAMPLE_DB, demo_db_path
+
+    target = demo_db_path()
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if EXAMPLE_DB.exists():
+            shutil.copyfile(EXAMPLE_DB, target)
+        else:
+            from crm_tui.demo import build_demo
+
+            build_demo(target)
+    return target
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+@contextmanager
+def fail_cleanly() -> Iterator[None]:
+    """Print a CRM or database failure as one line and exit non-zero."""
+    try:
+        yield
+    except CrmError as exc:
+        typer.echo(f"crm: {exc}", err=True)
+        sys.exit(1)
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3")):
+            raise
+        from crm_tui.storage import translate
+
+        problem = translate(exc)
+        if problem is exc:
+            raise
+        typer.echo(f"crm: {problem}", err=True)
+        sys.exit(1)

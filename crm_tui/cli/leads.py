@@ -1,0 +1,86 @@
+"""``crm leads``: list, show and claim leads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crm_tui.cli.common import print_json, workspace
+
+app = typer.Typer(help="List, show and claim leads.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_leads(
+    ctx: typer.Context,
+    unowned: Annotated[bool, typer.Option(help="Only leads nobody owns.")] = False,
+    owner: Annotated[str | None, typer.Option(help="Only this user's leads.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List leads, oldest first."""
+    from crm_tui.queries.leads import lead_list
+
+    ws = workspace(ctx)
+    with ws.read() as session:
+        leads = lead_list(session, unowned=unowned, owner=owner, limit=limit)
+    if as_json:
+        print_json(leads)
+        return
+    for lead in leads:
+        company = (lead["company"] or "")[:24]
+        source = (lead["source"] or "")[:16]
+        typer.echo(
+            f"{lead['id']:>7}  {lead['name'][:28]:<28} {company:<24}"
+            f" {source:<16} {lead['owner'] or '-'}"
+        )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    lead_id: Annotated[int, typer.Argument(help="The lead's number.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one lead with its history."""
+    from crm_tui.errors import NotFound
+    from crm_tui.queries.leads import lead_detail, lead_public
+
+    ws = workspace(ctx)
+    with ws.read() as session:
+        detail = lead_detail(session, lead_id)
+    if detail is None:
+        raise NotFound(f"There is no lead #{lead_id}.")
+    public = lead_public(detail.lead, detail.owner)
+    if as_json:
+        public["history"] = [
+            {
+                "at": h.at.isoformat(),
+                "who": h.who,
+                "action": h.action,
+                "changes": h.changes,
+            }
+            for h in detail.history
+        ]
+        print_json(public)
+        return
+    for key, value in public.items():
+        if value not in (None, {}, ""):
+            typer.echo(f"{key:>18}: {value}")
+    typer.echo("")
+    for h in detail.history:
+        typer.echo(f"{h.at:%Y-%m-%d %H:%M}  {h.who or '-':<12} {h.action}")
+
+
+@app.command("claim")
+def claim(
+    ctx: typer.Context,
+    lead_id: Annotated[int, typer.Argument(help="The lead's number.")],
+) -> None:
+    """Become the owner of an unowned lead."""
+    from crm_tui.services.leads import claim_lead
+
+    ws = workspace(ctx)
+    lead = claim_lead(ws, lead_id)
+    typer.echo(f"You own lead #{lead.id} ({lead.name}) now.")

@@ -1,0 +1,308 @@
+"""Turn the values found in real CRM exports into the shapes a lead keeps.
+
+Every function here is pure: no database, no files. Failures raise
+`InvalidValue` with a message a sales rep can act on, because the importer
+shows it next to the spreadsheet row it came from.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from functools import cache
+
+import phonenumbers
+import pycountry
+from dateutil import parser as date_parser
+from email_validator import EmailNotValidError, validate_email
+
+
+class InvalidValue(ValueError):
+    """A cell that cannot be stored as the kind of value its column promises."""
+
+
+# Compared after strip and lower-casing. "Select" is what lead-scoring forms
+# export when nobody touched the drop-down; "unknown" and "na" are how people
+# type "no value" by hand. "NA" is also Namibia's ISO code, but in a country
+# column of a real export it means "not available" far more often.
+PLACEHOLDERS: frozenset[str] = frozenset(
+    {
+        "",
+        "select",
+        "-select-",
+        "--select--",
+        "n/a",
+        "#n/a",
+        "na",
+        "-",
+        "--",
+        "none",
+        "null",
+        "nil",
+        "(blank)",
+        "(none)",
+        "not provided",
+        "not specified",
+        "unknown",
+    }
+)
+
+
+def clean(value: str | None) -> str | None:
+    """Strip, collapse inner whitespace, NFC-normalize; placeholders become None."""
+    if value is None:
+        return None
+    text = " ".join(unicodedata.normalize("NFC", value).replace("\ufeff", "").split())
+    if text.lower() in PLACEHOLDERS:
+        return None
+    return text
+
+
+def normalize_email(value: str) -> str:
+    """A lower-cased, syntactically valid e-mail address."""
+    text = value.strip()
+    try:
+        # test_environment lets demo data use reserved names such as x.test;
+        # example.com and example.net are accepted either way.
+        checked = validate_email(
+            text, check_deliverability=False, test_environment=True
+        )
+    except EmailNotValidError as error:
+        raise InvalidValue(
+            f'e-mail "{text}" is not a valid address: {error}'
+        ) from error
+    return checked.normalized.lower()
+
+
+def email_match_key(email: str) -> str:
+    """The key for probable-duplicate matching: bob+news@x.com -> bob@x.com."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    if not at:
+        return email.strip().lower()
+    base = local.split("+", 1)[0]
+    # A local part that is nothing but a tag has no base to match on.
+    return f"{base or local}@{domain}"
+
+
+@dataclass(frozen=True)
+class Phone:
+    e164: str
+    extension: str | None
+
+
+# 00 is the international prefix almost everywhere, 011 in North America.
+# phonenumbers only honours the one of the region it parses for, so an export
+# that writes 001-308-... next to a US row needs the prefix turned into "+".
+_INTERNATIONAL_PREFIX = re.compile(r"^\s*(?:00|011)[\s.\-]*(?=[1-9])")
+
+
+def normalize_phone(
+    value: str, region: str | None, default_region: str = "US"
+) -> Phone:
+    """Parse a phone number, trying the row's region, then the default one.
+
+    A number that is *valid* somewhere wins over one that is only *possible*;
+    possible numbers are accepted because fictional exports use unassigned
+    ranges. Rows from one file often carry random countries next to US-shaped
+    numbers, so a number impossible in the row's region is tried in the
+    default region before giving up.
+    """
+    text = value.strip()
+    if not any(char.isdigit() for char in text):
+        raise InvalidValue(f'phone "{text}" is not a phone number')
+    texts = [text]
+    if not text.startswith("+") and _INTERNATIONAL_PREFIX.match(text):
+        texts.append(_INTERNATIONAL_PREFIX.sub("+", text, count=1))
+    regions = [r.upper() for r in dict.fromkeys([region, default_region]) if r]
+
+    candidates: list[phonenumbers.PhoneNumber] = []
+    for candidate_text in texts:
+        for candidate_region in regions:
+            try:
+                number = phonenumbers.parse(candidate_text, candidate_region)
+            except phonenumbers.NumberParseException:
+                continue
+            if phonenumbers.is_possible_number(number):
+                candidates.append(number)
+    if not candidates:
+        raise InvalidValue(f'phone "{text}" is not a phone number')
+    valid = [n for n in candidates if phonenumbers.is_valid_number(n)]
+    best = (valid or candidates)[0]
+    e164 = phonenumbers.format_number(best, phonenumbers.PhoneNumberFormat.E164)
+    return Phone(e164=e164, extension=best.extension or None)
+
+
+# Names people type that pycountry does not know, or knows under a name that
+# is ambiguous ("Korea") or has since changed ("Swaziland").
+_COUNTRY_ALIASES: dict[str, str] = {
+    "uk": "GB",
+    "u k": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "usa": "US",
+    "u s": "US",
+    "u s a": "US",
+    "america": "US",
+    "united states of america": "US",
+    "korea": "KR",
+    "south korea": "KR",
+    "republic of korea": "KR",
+    "north korea": "KP",
+    "russia": "RU",
+    "deutschland": "DE",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "uae": "AE",
+    "u a e": "AE",
+    "vietnam": "VN",
+    "czech republic": "CZ",
+    "turkey": "TR",
+    "swaziland": "SZ",
+    "macedonia": "MK",
+    "cape verde": "CV",
+    "ivory coast": "CI",
+    "brunei": "BN",
+    "micronesia": "FM",
+    "palestine": "PS",
+    "palestinian territory": "PS",
+    "vatican": "VA",
+    "vatican city": "VA",
+    "libyan arab jamahiriya": "LY",
+    "kyrgyz republic": "KG",
+    "slovak republic": "SK",
+    "democratic republic of the congo": "CD",
+    "dr congo": "CD",
+    "pitcairn islands": "PN",
+    "svalbard and jan mayen islands": "SJ",
+    "saint barthelemy": "BL",
+    "saint martin": "MF",
+    "british virgin islands": "VG",
+    "united states virgin islands": "VI",
+    "us virgin islands": "VI",
+    "hong kong sar": "HK",
+    "east timor": "TL",
+    "burma": "MM",
+}
+
+# The short names stored for a few countries whose ISO name reads oddly.
+_DISPLAY_NAMES: dict[str, str] = {
+    "RU": "Russia",
+    "KR": "South Korea",
+    "KP": "North Korea",
+    "CD": "DR Congo",
+    "FM": "Micronesia",
+    "PS": "Palestine",
+}
+
+
+def _fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-free: "Côte d'Ivoire" -> "cote divoire"."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("&", " and "))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = re.sub(r"['’]", "", plain.lower())
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", plain).split())
+
+
+@cache
+def _country_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            name = getattr(country, attribute, None)
+            if name:
+                index.setdefault(_fold(name), country.alpha_2)
+        index[country.alpha_2.lower()] = country.alpha_2
+        index[country.alpha_3.lower()] = country.alpha_2
+    index.update(_COUNTRY_ALIASES)
+    return index
+
+
+def country_region(country: str | None) -> str | None:
+    """The ISO 3166 alpha-2 code of a country name or code, None when unknown."""
+    text = clean(country)
+    if text is None:
+        return None
+    index = _country_index()
+    folded = _fold(text)
+    # Faker-style names carry explanations: "Bouvet Island (Bouvetoya)".
+    without_note = _fold(re.sub(r"\(.*?\)", " ", text))
+    for key in (folded, without_note, folded.removeprefix("the ")):
+        if key in index:
+            return index[key]
+    return None
+
+
+def country_name(country: str | None) -> str | None:
+    """The canonical English short name when known, else the cleaned input."""
+    text = clean(country)
+    region = country_region(text)
+    if region is None:
+        return text
+    if region in _DISPLAY_NAMES:
+        return _DISPLAY_NAMES[region]
+    record = pycountry.countries.get(alpha_2=region)
+    if record is None:
+        return text
+    name: str = getattr(record, "common_name", None) or record.name
+    return name
+
+
+_EPOCH_DIGITS = re.compile(r"^(?:\d{9,10}|\d{12,14})$")
+_DOTTED_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{2,4}\b")
+# Two fillers that differ in every date part: if a parse with each gives a
+# different date, the text left a part out ("May", "12") and is no date.
+_FILLERS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+
+
+def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
+    """An aware UTC datetime from any common export date or datetime format.
+
+    Naive values are taken in `tz`. Ambiguous day/month order follows the
+    convention of the separator: slashes are month first (08/09/2024 is
+    9 August, as US CRMs write it), dots are day first (08.09.2024 is
+    8 September, as German and Swiss exports write it). A first number above
+    12 is read as the day whatever the separator.
+    """
+    text = value.strip()
+    if not text:
+        raise InvalidValue("date is empty")
+    if _EPOCH_DIGITS.match(text):
+        return _from_epoch(text)
+    parsed: datetime | None = None
+    try:
+        parsed = datetime.fromisoformat(text.replace(" Z", "Z"))
+    except ValueError:
+        parsed = _parse_loose(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=tz)
+    return parsed.astimezone(UTC)
+
+
+def _from_epoch(text: str) -> datetime:
+    # HubSpot exports milliseconds (13 digits); 9 to 10 digits are seconds.
+    number = int(text)
+    seconds = number / 1000 if len(text) >= 12 else number
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError) as error:
+        raise InvalidValue(f'"{text}" is not a date') from error
+
+
+def _parse_loose(text: str) -> datetime:
+    day_first = bool(_DOTTED_DATE.match(text))
+    try:
+        first, second = (
+            date_parser.parse(text, dayfirst=day_first, default=filler)
+            for filler in _FILLERS
+        )
+    except (ValueError, OverflowError) as error:
+        raise InvalidValue(f'"{text}" is not a date') from error
+    if first != second:
+        raise InvalidValue(f'"{text}" is not a complete date')
+    return first

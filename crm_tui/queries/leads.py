@@ -1,0 +1,190 @@
+"""Read models for leads: the inbox, lists for scripts, one lead in full.
+
+The inbox pages by keyset on ``(created_at, id)``, which the partial index
+``ix_lead_inbox`` serves directly: the thousandth page costs what the first
+one does, however many leads the team has.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from crm_tui.models import Event, Lead, User
+
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    name: str
+    company: str | None
+    source: str | None
+    territory: str | None
+    country: str | None
+    email: str | None
+    phone: str | None
+    created_at: datetime
+
+    @property
+    def key(self) -> tuple[datetime, int]:
+        return (self.created_at, self.id)
+
+
+_INBOX_COLUMNS = (
+    Lead.id,
+    Lead.name,
+    Lead.company,
+    Lead.source,
+    Lead.territory,
+    Lead.country,
+    Lead.email,
+    Lead.phone,
+    Lead.created_at,
+)
+
+
+def _in_inbox() -> ColumnElement[bool]:
+    # Must match the partial index's WHERE clause word for word.
+    return and_(col(Lead.owner_id).is_(None), col(Lead.status) == "new")
+
+
+def matches(text: str) -> ColumnElement[bool]:
+    """Leads whose name, company, e-mail or phone contains ``text``."""
+    like = f"%{text.strip()}%"
+    conditions = [
+        col(Lead.name).ilike(like),
+        col(Lead.company).ilike(like),
+        col(Lead.email).ilike(like),
+    ]
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 3:
+        conditions.append(col(Lead.phone).like(f"%{digits}%"))
+        conditions.append(col(Lead.mobile).like(f"%{digits}%"))
+    return or_(*conditions)
+
+
+def _inbox_query(search: str | None) -> Select[Any]:
+    query = select(*_INBOX_COLUMNS).where(_in_inbox())
+    if search and search.strip():
+        query = query.where(matches(search))
+    return query
+
+
+def inbox_page(
+    session: Session,
+    *,
+    after: tuple[datetime, int] | None = None,
+    search: str | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[InboxRow]:
+    """The next ``limit`` unowned new leads, oldest first, after ``after``."""
+    query = _inbox_query(search)
+    if after is not None:
+        query = query.where(tuple_(Lead.created_at, Lead.id) > tuple_(*after))
+    query = query.order_by(col(Lead.created_at), col(Lead.id)).limit(limit)
+    return [InboxRow(*row) for row in session.execute(query)]
+
+
+def inbox_count(session: Session, search: str | None = None) -> int:
+    query = _inbox_query(search).with_only_columns(func.count())
+    return int(session.execute(query).scalar_one())
+
+
+
+def lead_list(
+    session: Session,
+    *,
+    unowned: bool = False,
+    owner: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Leads as plain objects for scripts (``crm leads list --json``)."""
+    owner_user = aliased(User)
+    query = (
+        select(Lead, owner_user.name)
+        .outerjoin(owner_user, owner_user.id == Lead.owner_id)
+        .order_by(col(Lead.created_at), col(Lead.id))
+    )
+    if unowned:
+        query = query.where(col(Lead.owner_id).is_(None))
+    if owner is not None:
+        query = query.where(owner_user.name == owner)
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        lead_public(lead, owner_name) for lead, owner_name in session.execute(query)
+    ]
+
+
+def lead_public(lead: Lead, owner_name: str | None) -> dict[str, Any]:
+    return {
+        "id": lead.id,
+        "name": lead.name,
+        "company": lead.company,
+        "email": lead.email,
+        "phone": lead.phone,
+        "phone_ext": lead.phone_ext,
+        "mobile": lead.mobile,
+        "title": lead.title,
+        "source": lead.source,
+        "country": lead.country,
+        "territory": lead.territory,
+        "owner": owner_name,
+        "status": lead.status,
+        "bucket": lead.bucket,
+        "reason": lead.reason,
+        "routed_by": lead.routed_by,
+        "sla_due_at": _iso(lead.sla_due_at),
+        "first_response_at": _iso(lead.first_response_at),
+        "created_at": _iso(lead.created_at),
+        "external_id": lead.external_id,
+        "extra": lead.extra,
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: str | None
+    action: str
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LeadDetail:
+    lead: Lead
+    owner: str | None
+    history: list[HistoryEntry]
+
+
+def lead_detail(session: Session, lead_id: int) -> LeadDetail | None:
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        return None
+    owner = session.get(User, lead.owner_id) if lead.owner_id else None
+    return LeadDetail(
+        lead, owner.name if owner else None, history(session, "lead", lead_id)
+    )
+
+
+def history(session: Session, entity: str, entity_id: int) -> list[HistoryEntry]:
+    """Every event of one record, oldest first, with who did it."""
+    query = (
+        select(Event.at, User.name, Event.action, Event.changes)
+        .outerjoin(User, col(User.id) == Event.user_id)
+        .where(Event.entity == entity, Event.entity_id == entity_id)
+        .order_by(col(Event.id))
+    )
+    return [HistoryEntry(*row) for row in session.execute(query)]

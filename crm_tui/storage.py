@@ -1,0 +1,147 @@
+"""Opening the database: one engine factory, the SQLite settings a shared
+file needs, write transactions, and the schema brought up to date.
+
+SQLite is shared by several reps' processes, so every connection runs in WAL
+mode (readers never block the writer), waits for the lock instead of failing
+(``busy_timeout``), and checks foreign keys. Writes take the lock up front
+with ``BEGIN IMMEDIATE`` so two writers queue instead of deadlocking halfway.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session
+
+from crm_tui.errors import DatabaseProblem
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5_000
+WRITE_ATTEMPTS = 8
+
+T = TypeVar("T")
+
+
+def sqlite_url(path: str) -> str:
+    return f"sqlite:///{path}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``, set up for many reps sharing one database."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself, so that
+        # writes can ask for IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError:
+            # A read-only file cannot switch its journal; it still reads.
+            pass
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "")
+        conn.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A session for reads; it never takes the write lock."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def _write_once(engine: Engine) -> Iterator[Session]:
+    bind = (
+        engine.execution_options(sqlite_begin="IMMEDIATE")
+        if is_sqlite(engine)
+        else engine
+    )
+    with Session(bind, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def write(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one write transaction and commit it.
+
+    When another rep holds the lock past the busy timeout, the whole
+    transaction is tried again after a short, growing, jittered pause, so
+    "database is locked" never reaches a rep.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            with _write_once(engine) as session:
+                return work(session)
+        except OperationalError as exc:
+            if not _is_busy(exc) or attempt == WRITE_ATTEMPTS:
+                raise translate(exc) from exc
+            pause = min(2.0, 0.05 * 2**attempt) * (0.5 + random.random())
+            log.info("database busy; trying again in %.2fs", pause)
+            time.sleep(pause)
+    raise AssertionError("unreachable")
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def translate(exc: Exception) -> Exception:
+    """Turn a driver error into one line a rep can act on, when we know it."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "readonly" in text or "read-only" in text:
+        return DatabaseProblem(
+            "The database is read-only here: changes cannot be saved."
+        )
+    if "locked" in text or "busy" in text:
+        return DatabaseProblem(
+            "The database stayed locked by another user for too long; "
+            "try again in a moment."
+        )
+    if "malformed" in text or "not a database" in text:
+        return DatabaseProblem("The database file is damaged or is not a database.")
+    if "unable to open" in text:
+        return DatabaseProblem("The database file cannot be opened.")
+    return exc
+
+
+def connection_info(engine: Engine) -> dict[str, Any]:
+    """The settings in force, for the CLI's diagnostics and the tests."""
+    with engine.connect() as conn:
+        if not is_sqlite(engine):
+            return {"dialect": engine.dialect.name}
+        return {
+            "journal_mode": conn.exec_driver_sql("PRAGMA journal_mode").scalar(),
+            "busy_timeout": conn.exec_driver_sql("PRAGMA busy_timeout").scalar(),
+            "foreign_keys": conn.exec_driver_sql("PRAGMA foreign_keys").scalar(),
+        }
