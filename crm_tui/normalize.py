@@ -93,9 +93,15 @@ class Phone:
 
 
 # 00 is the international prefix almost everywhere, 011 in North America.
-# phonenumbers only honours the one of the region it parses for, so an export
-# that writes 001-308-... next to a US row needs the prefix turned into "+".
-_INTERNATIONAL_PREFIX = re.compile(r"^\s*(?:00|011)[\s.\-]*(?=[1-9])")
+# phonenumbers reads some regions' own variants into them (Australia's 0016
+# is a carrier prefix), so an export that writes 001-308-... is read as +1.
+_INTERNATIONAL_PREFIX = re.compile(r"^\s*(00|011)[\s.\-]*(?=[1-9])")
+# 308-928-7399, (281)741-1316, 913.249.5790: the North American grouping.
+_NANP_SHAPE = re.compile(
+    r"^\s*(?:\+?1[\s.\-]*)?(?:\(\d{3}\)\s*|\d{3}[\s.\-])\d{3}[\s.\-]\d{4}"
+    r"\s*(?:(?:x|ext\.?|extension|#)\s*\d+)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def normalize_phone(
@@ -103,35 +109,57 @@ def normalize_phone(
 ) -> Phone:
     """Parse a phone number, trying the row's region, then the default one.
 
-    A number that is *valid* somewhere wins over one that is only *possible*;
-    possible numbers are accepted because fictional exports use unassigned
-    ranges. Rows from one file often carry random countries next to US-shaped
-    numbers, so a number impossible in the row's region is tried in the
-    default region before giving up.
+    Possible numbers are accepted, not only valid ones, because fictional
+    exports use unassigned ranges. Among the readings of a number, one
+    written the way its region groups digits wins, then a valid one; on a
+    tie the row's region wins. This matters because exports put random
+    countries next to US-shaped numbers: "(281)741-1316" on a United Kingdom
+    row is also a valid UK number, but nobody in the UK groups digits 3-3-4.
     """
     text = value.strip()
     if not any(char.isdigit() for char in text):
         raise InvalidValue(f'phone "{text}" is not a phone number')
-    texts = [text]
-    if not text.startswith("+") and _INTERNATIONAL_PREFIX.match(text):
-        texts.append(_INTERNATIONAL_PREFIX.sub("+", text, count=1))
     regions = [r.upper() for r in dict.fromkeys([region, default_region]) if r]
-
-    candidates: list[phonenumbers.PhoneNumber] = []
-    for candidate_text in texts:
-        for candidate_region in regions:
-            try:
-                number = phonenumbers.parse(candidate_text, candidate_region)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_possible_number(number):
-                candidates.append(number)
-    if not candidates:
+    readings: list[tuple[bool, bool, phonenumbers.PhoneNumber]] = []
+    for candidate_region in regions:
+        readings.extend(_readings(text, candidate_region))
+    if not readings:
         raise InvalidValue(f'phone "{text}" is not a phone number')
-    valid = [n for n in candidates if phonenumbers.is_valid_number(n)]
-    best = (valid or candidates)[0]
+    # max() keeps the first of equals, so the row's region wins ties.
+    best = max(readings, key=lambda reading: (reading[1], reading[0]))[2]
     e164 = phonenumbers.format_number(best, phonenumbers.PhoneNumberFormat.E164)
     return Phone(e164=e164, extension=best.extension or None)
+
+
+def _readings(
+    text: str, region: str
+) -> list[tuple[bool, bool, phonenumbers.PhoneNumber]]:
+    """(valid, grouped natively, number) for each possible reading in region."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return []
+    prefix = _INTERNATIONAL_PREFIX.match(text)
+    if prefix and (prefix.group(1) == "00" or metadata.country_code == 1):
+        number = _parse_possible(_INTERNATIONAL_PREFIX.sub("+", text, 1), region)
+        if number is not None:
+            return [(phonenumbers.is_valid_number(number), True, number)]
+    number = _parse_possible(text, region)
+    if number is None:
+        return []
+    # A North American grouping read as some other country's national
+    # number is a US number next to a random country, not a local one.
+    native = metadata.country_code == 1 or not (
+        number.country_code == metadata.country_code and _NANP_SHAPE.match(text)
+    )
+    return [(phonenumbers.is_valid_number(number), native, number)]
+
+
+def _parse_possible(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_possible_number(number) else None
 
 
 # Names people type that pycountry does not know, or knows under a name that
