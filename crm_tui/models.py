@@ -70,7 +70,7 @@ class Lead(SQLModel, table=True):
     company: str | None = None
     title: str | None = None
     email: str | None = None
-    # Lower-cased e-mail without a +tag: what duplicates are matched on.
+    # The normalized (trimmed, lower-cased) e-mail duplicates are matched on.
     email_key: str | None = None
     phone: str | None = None  # E.164
     phone_ext: str | None = None
@@ -271,6 +271,7 @@ class ImportRow(SQLModel, table=True):
     reason: str = ""
     lead_id: int | None = Field(default=None, foreign_key="lead.id")
     deal_id: int | None = Field(default=None, foreign_key="deal.id")
+    data: dict[str, Any] = _json()  # the row as the file had it
 
 
 class Event(SQLModel, table=True):

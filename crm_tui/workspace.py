@@ -69,6 +69,6 @@ class Workspace:
         user = create_user(
             session, name=self.user_name, role="admin", at=self.clock.now(), by=None
         )
-        log.warning("%s is the first user of this database and so its admin", user.name)
+        log.info("%s is the first user of this database and so its admin", user.name)
         self.became_admin = True
         return user

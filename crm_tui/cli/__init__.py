@@ -8,15 +8,15 @@ loads the Textual app.
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
 
 from crm_tui.cli import demo, imports, leads, users
-from crm_tui.cli.common import Options, fail_cleanly
+from crm_tui.cli.common import CrmGroup, Options, fail_cleanly
 
 app = typer.Typer(
+    cls=CrmGroup,
     help="A keyboard-first CRM for small sales teams.",
     no_args_is_help=False,
     pretty_exceptions_enable=False,
@@ -68,4 +68,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperGroup
 
 from crm_tui.errors import CrmError
 
@@ -37,8 +38,24 @@ def workspace(ctx: typer.Context) -> Workspace:
 
     opts = options(ctx)
     if opts.demo:
-        return open_workspace(str(ensure_demo_copy()), opts.user or demo_user())
-    return open_workspace(opts.db, opts.user)
+        ws = open_workspace(str(ensure_demo_copy()), opts.user or demo_user())
+    else:
+        ws = open_workspace(opts.db, opts.user)
+    introduce(ws)
+    return ws
+
+
+def introduce(ws: Workspace) -> None:
+    """Check the user at the keyboard is known; tell the first one they are
+    now the admin."""
+    user = ws.identify()
+    ws._user_id = user.id
+    if ws.became_admin:
+        typer.echo(
+            f"crm: {user.name}, you are the first user of this database, "
+            "so you are its admin.",
+            err=True,
+        )
 
 
 def demo_user() -> str:
@@ -67,6 +84,15 @@ def ensure_demo_copy() -> Any:
 
 def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+class CrmGroup(TyperGroup):
+    """The root command group: failures a person can act on become one
+    line, whichever command raised them."""
+
+    def invoke(self, ctx: Any) -> Any:
+        with fail_cleanly():
+            return super().invoke(ctx)
 
 
 @contextmanager

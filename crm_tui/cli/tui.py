@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from crm_tui.cli.common import Options, demo_user, ensure_demo_copy, fail_cleanly
+from crm_tui.cli.common import (
+    Options,
+    demo_user,
+    ensure_demo_copy,
+    fail_cleanly,
+    introduce,
+)
 
 
 def run_app(opts: Options) -> None:
@@ -13,7 +19,7 @@ def run_app(opts: Options) -> None:
             ws = open_workspace(str(ensure_demo_copy()), opts.user or demo_user())
         else:
             ws = open_workspace(opts.db, opts.user)
-        ws.identify()
+        introduce(ws)
 
     from screens.app import CrmApp
 

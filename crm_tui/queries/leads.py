@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
@@ -39,15 +39,15 @@ class InboxRow:
 
 
 _INBOX_COLUMNS = (
-    Lead.id,
-    Lead.name,
-    Lead.company,
-    Lead.source,
-    Lead.territory,
-    Lead.country,
-    Lead.email,
-    Lead.phone,
-    Lead.created_at,
+    col(Lead.id),
+    col(Lead.name),
+    col(Lead.company),
+    col(Lead.source),
+    col(Lead.territory),
+    col(Lead.country),
+    col(Lead.email),
+    col(Lead.phone),
+    col(Lead.created_at),
 )
 
 
@@ -71,8 +71,11 @@ def matches(text: str) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
-def _inbox_query(search: str | None) -> Select[Any]:
-    query = select(*_INBOX_COLUMNS).where(_in_inbox())
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+
+
+def _in_inbox_matching(query: Query, search: str | None) -> Query:
+    query = query.where(_in_inbox())
     if search and search.strip():
         query = query.where(matches(search))
     return query
@@ -86,17 +89,16 @@ def inbox_page(
     limit: int = PAGE_SIZE,
 ) -> list[InboxRow]:
     """The next ``limit`` unowned new leads, oldest first, after ``after``."""
-    query = _inbox_query(search)
+    query = _in_inbox_matching(select(*_INBOX_COLUMNS), search)
     if after is not None:
-        query = query.where(tuple_(Lead.created_at, Lead.id) > tuple_(*after))
+        query = query.where(tuple_(col(Lead.created_at), col(Lead.id)) > tuple_(*after))
     query = query.order_by(col(Lead.created_at), col(Lead.id)).limit(limit)
     return [InboxRow(*row) for row in session.execute(query)]
 
 
 def inbox_count(session: Session, search: str | None = None) -> int:
-    query = _inbox_query(search).with_only_columns(func.count())
+    query = _in_inbox_matching(select(func.count()).select_from(Lead), search)
     return int(session.execute(query).scalar_one())
-
 
 
 def lead_list(
@@ -109,14 +111,14 @@ def lead_list(
     """Leads as plain objects for scripts (``crm leads list --json``)."""
     owner_user = aliased(User)
     query = (
-        select(Lead, owner_user.name)
-        .outerjoin(owner_user, owner_user.id == Lead.owner_id)
+        select(Lead, col(owner_user.name))
+        .outerjoin(owner_user, col(owner_user.id) == Lead.owner_id)
         .order_by(col(Lead.created_at), col(Lead.id))
     )
     if unowned:
         query = query.where(col(Lead.owner_id).is_(None))
     if owner is not None:
-        query = query.where(owner_user.name == owner)
+        query = query.where(col(owner_user.name) == owner)
     if limit is not None:
         query = query.limit(limit)
     return [
@@ -182,9 +184,9 @@ def lead_detail(session: Session, lead_id: int) -> LeadDetail | None:
 def history(session: Session, entity: str, entity_id: int) -> list[HistoryEntry]:
     """Every event of one record, oldest first, with who did it."""
     query = (
-        select(Event.at, User.name, Event.action, Event.changes)
+        select(col(Event.at), col(User.name), col(Event.action), col(Event.changes))
         .outerjoin(User, col(User.id) == Event.user_id)
-        .where(Event.entity == entity, Event.entity_id == entity_id)
+        .where(col(Event.entity) == entity, col(Event.entity_id) == entity_id)
         .order_by(col(Event.id))
     )
     return [HistoryEntry(*row) for row in session.execute(query)]

@@ -4,7 +4,7 @@ this module's pattern of one transaction per action with its event."""
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from crm_tui.errors import AlreadyTaken, NotFound
 from crm_tui.events import record
@@ -24,7 +24,7 @@ def claim_lead(ws: Workspace, lead_id: int) -> Lead:
         now = ws.clock.now()
         result = session.execute(
             update(Lead)
-            .where(Lead.id == lead_id, Lead.owner_id.is_(None))  # type: ignore[union-attr]
+            .where(col(Lead.id) == lead_id, col(Lead.owner_id).is_(None))
             .values(
                 owner_id=user_id,
                 status="working",

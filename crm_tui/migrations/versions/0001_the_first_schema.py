@@ -386,6 +386,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(), nullable=False),
         sa.Column("lead_id", sa.Integer(), nullable=True),
         sa.Column("deal_id", sa.Integer(), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["batch_id"],
             ["importbatch.id"],

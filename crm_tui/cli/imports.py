@@ -1,0 +1,118 @@
+"""``crm import``: bring in another CRM's exports."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from crm_tui.cli.common import print_json, workspace
+from crm_tui.errors import CrmError
+
+if TYPE_CHECKING:
+    from crm_tui.importing.leads import ImportReport, Progress
+
+app = typer.Typer(help="Import CSV exports from another CRM.", no_args_is_help=True)
+
+
+def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
+    """``["Column=field", ...]`` as a dict, refusing malformed pairs."""
+    mapping: dict[str, str] = {}
+    for pair in pairs or []:
+        column, sep, target = pair.partition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise CrmError(f'--map takes "Column=field", not {pair!r}')
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+@app.command("leads")
+def import_leads_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The CSV file.")],
+    mapping: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map", help='Map a column to a field: "Column=field" (repeatable).'
+        ),
+    ] = None,
+    region: Annotated[
+        str, typer.Option(help="Country code for phone numbers without one.")
+    ] = "US",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import leads from a CSV export (HubSpot, Salesforce, Pipedrive, Zoho ...)."""
+    from crm_tui.importing.leads import import_leads
+
+    ws = workspace(ctx)
+    show_bar = not as_json and sys.stderr.isatty()
+    with _progress(show_bar, file.name) as progress:
+        report = import_leads(
+            ws,
+            file,
+            overrides=parse_mapping(mapping),
+            default_region=region.upper(),
+            progress=progress,
+        )
+    if as_json:
+        print_json(report.as_json())
+    else:
+        print_summary(report)
+
+
+class _progress:
+    """A Rich progress bar on a terminal; nothing when piped or with --json."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled = enabled
+        self.label = label
+
+    def __enter__(self) -> Progress | None:
+        if not self.enabled:
+            return None
+        from rich.progress import Progress as Bar
+
+        self.bar = Bar(transient=True)
+        self.bar.start()
+        task = self.bar.add_task(f"Importing {self.label}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            self.bar.update(task, completed=done, total=total)
+
+        return advance
+
+    def __exit__(self, *_: object) -> None:
+        if self.enabled:
+            self.bar.stop()
+
+
+def print_summary(report: ImportReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"[bold]{report.file}[/]: {report.read} rows read = "
+        f"[green]{report.created} created[/] + {report.updated} updated + "
+        f"[yellow]{len(report.duplicates)} duplicates[/] + "
+        f"[red]{len(report.rejections)} rejected[/]"
+    )
+    columns = Table("Column", "Goes to", title="Columns", title_justify="left")
+    for column, target in report.columns:
+        columns.add_row(column, target)
+    console.print(columns)
+    if report.unknown_owners:
+        console.print("Owners that match no user (their leads are in the inbox):")
+        for owner, count in report.unknown_owners.most_common():
+            console.print(f"  {owner}: {count} leads")
+    if report.rejections:
+        console.print("[red]Rejected rows:[/]")
+        for note in report.rejections:
+            console.print(f"  {note.reason}", markup=False)
+    if report.duplicates:
+        console.print(
+            f"{len(report.duplicates)} duplicate rows were linked to the leads they "
+            "match; `--json` lists them."
+        )

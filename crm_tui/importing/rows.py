@@ -1,0 +1,169 @@
+"""Turning one CSV row into lead values, or into a reason it was refused.
+
+Pure: no database. The importer feeds every row through ``parse_row`` and
+deals with what comes back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from crm_tui.importing.headers import ColumnMap
+from crm_tui.normalize import (
+    InvalidValue,
+    clean,
+    country_name,
+    country_region,
+    normalize_email,
+    normalize_phone,
+    parse_timestamp,
+)
+
+# File fields that are stored on the lead as they are, once cleaned.
+_PLAIN_FIELDS = (
+    "company",
+    "title",
+    "source",
+    "state",
+    "city",
+    "postal_code",
+    "street",
+    "website",
+    "industry",
+    "territory",
+    "language",
+    "segment",
+    "product_interest",
+)
+
+
+class RejectedRow(Exception):
+    """A row that cannot become a lead; the message says why, for a person."""
+
+
+@dataclass
+class ParsedRow:
+    number: int
+    values: dict[str, Any]  # lead column -> value
+    owner: str | None = None  # as the file names it: an e-mail or a name
+    raw: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def email_key(self) -> str | None:
+        key = self.values.get("email_key")
+        return key if isinstance(key, str) else None
+
+    @property
+    def phone(self) -> str | None:
+        phone = self.values.get("phone")
+        return phone if isinstance(phone, str) else None
+
+    @property
+    def external_id(self) -> str | None:
+        value = self.values.get("external_id")
+        return value if isinstance(value, str) else None
+
+
+def raw_row(header: list[str], values: list[str]) -> dict[str, str]:
+    """The row as the file had it, keyed by header, for the rejection record."""
+    named = {
+        (column or f"column {n + 1}"): value
+        for n, (column, value) in enumerate(zip(header, values, strict=False))
+        if value != ""
+    }
+    for n, value in enumerate(values[len(header) :], start=len(header) + 1):
+        if value != "":
+            named[f"column {n}"] = value
+    return named
+
+
+def parse_row(
+    number: int,
+    values: list[str],
+    header: list[str],
+    columns: ColumnMap,
+    *,
+    default_region: str,
+    time_zone: tzinfo,
+) -> ParsedRow:
+    """Clean and check one row. Raises ``RejectedRow`` with the reason."""
+    raw = raw_row(header, values)
+    if len(values) != len(header):
+        if len(values) < len(header) or any(v.strip() for v in values[len(header) :]):
+            raise RejectedRow(
+                f"has {len(values)} values but the header has {len(header)} columns"
+            )
+    found: dict[str, str] = {}
+    for index, name in columns.fields.items():
+        value = clean(values[index]) if index < len(values) else None
+        if value is not None:
+            found[name] = value
+    extra = {
+        header_name: value
+        for index, header_name in columns.extras.items()
+        if index < len(values) and (value := clean(values[index])) is not None
+    }
+    lead: dict[str, Any] = {
+        name: found[name] for name in _PLAIN_FIELDS if name in found
+    }
+    try:
+        _names(found, lead)
+        _contact_points(found, lead, default_region)
+        if "created_at" in found:
+            lead["created_at"] = _created(found["created_at"], time_zone)
+    except InvalidValue as exc:
+        raise RejectedRow(str(exc)) from exc
+    if "external_id" in found:
+        lead["external_id"] = found["external_id"]
+    if "lead_status" in found:
+        extra.setdefault("Lead status in source", found["lead_status"])
+    if not lead.get("name"):
+        label = (
+            lead.get("company")
+            or lead.get("email")
+            or lead.get("phone")
+            or lead.get("mobile")
+        )
+        if label is None and "external_id" in lead:
+            label = f"Unnamed lead {lead['external_id'][:8]}"
+        if label is None:
+            raise RejectedRow(
+                "has no name, company, e-mail, phone or ID: nothing says who it is"
+            )
+        lead["name"] = label
+    lead["extra"] = extra
+    return ParsedRow(number, lead, owner=found.get("owner"), raw=raw)
+
+
+def _names(found: dict[str, str], lead: dict[str, Any]) -> None:
+    first, last = found.get("first_name"), found.get("last_name")
+    if first or last:
+        lead["first_name"], lead["last_name"] = first, last
+    full = found.get("name") or " ".join(part for part in (first, last) if part)
+    if full:
+        lead["name"] = full
+
+
+def _contact_points(found: dict[str, str], lead: dict[str, Any], default: str) -> None:
+    country = found.get("country")
+    region = country_region(country)
+    if country:
+        lead["country"] = country_name(country)
+    if "email" in found:
+        email = normalize_email(found["email"])
+        lead["email"] = email
+        lead["email_key"] = email
+    if "phone" in found:
+        phone = normalize_phone(found["phone"], region, default)
+        lead["phone"], lead["phone_ext"] = phone.e164, phone.extension
+    if "mobile" in found:
+        lead["mobile"] = normalize_phone(found["mobile"], region, default).e164
+
+
+def _created(text: str, time_zone: tzinfo) -> datetime:
+    try:
+        return parse_timestamp(text, time_zone)
+    except InvalidValue as exc:
+        raise InvalidValue(f"created date {text!r} is not a date") from exc
