@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy import Engine, func
@@ -18,7 +19,8 @@ from sqlmodel import Session, select
 from crm_tui import storage
 from crm_tui.clock import Clock, SystemClock
 from crm_tui.errors import UnknownUser
-from crm_tui.models import User
+from crm_tui.models import Setting, User
+from crm_tui.process import Process, load_process
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ class Workspace:
     clock: Clock = field(default_factory=SystemClock)
     _user_id: int | None = None
     became_admin: bool = False
+    _process: Process | None = None
 
     def write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one write transaction (see ``storage.write``)."""
@@ -39,6 +42,16 @@ class Workspace:
 
     def read(self) -> AbstractContextManager[Session]:
         return storage.reading(self.engine)
+
+    @property
+    def process(self) -> Process:
+        """The sales process this database runs: the file its ``process_file``
+        setting names, else the default ``data/process.toml``."""
+        if self._process is None:
+            with storage.reading(self.engine) as session:
+                setting = session.get(Setting, "process_file")
+            self._process = load_process(Path(setting.value) if setting else None)
+        return self._process
 
     @property
     def user_id(self) -> int:

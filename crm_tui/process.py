@@ -1,0 +1,224 @@
+"""The team's sales process, read from ``process.toml`` into typed settings.
+
+Teams change their process by editing the file, so a mistake in it must come
+back as one line a manager can fix (which entry, what is wrong), never as a
+traceback. pydantic does the checking; ``ProcessError`` carries the message.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from crm_tui.config import DATA_DIR
+from crm_tui.errors import ProcessError
+
+DEFAULT_PROCESS = DATA_DIR / "process.toml"
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class _Strict(BaseModel):
+    # An unknown key is almost always a typo that would otherwise be ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Team(_Strict):
+    name: str = "Sales"
+    time_zone: str = "UTC"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{value!r} is not a time zone name") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+class BusinessHours(_Strict):
+    days: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    holidays: list[date] = []
+
+
+class Choice(_Strict):
+    key: str
+    label: str
+    definition: str = ""
+    needs_note: bool = False
+
+
+class Dimension(_Strict):
+    key: str
+    label: str
+    definition: str = ""
+    choices: list[str]
+
+
+class Qualification(_Strict):
+    dimensions: list[Dimension] = []
+    buckets: list[Choice] = []
+    disqualify_reasons: list[Choice] = []
+
+
+class Sla(_Strict):
+    """How long a lead from these sources may wait for its first touch."""
+
+    sources: list[str] = []
+    minutes: int | None = None
+    business_hours: float | None = None
+    business_days: float | None = None
+
+
+class RoutingRule(_Strict):
+    """One routing rule: every condition given must match; first match wins."""
+
+    name: str
+    countries: list[str] = []
+    territories: list[str] = []
+    sources: list[str] = []
+    languages: list[str] = []
+    segments: list[str] = []
+    product_interest: list[str] = []
+    named_account: bool = False
+    assign: str | None = None
+    pool: str | None = None
+
+
+class Routing(_Strict):
+    rules: list[RoutingRule] = []
+    pools: dict[str, list[str]] = {}
+
+
+class TaskTemplate(_Strict):
+    kind: str = "call"
+    title: str
+    due_hours: float | None = None
+    due_business_days: float | None = None
+
+
+class Stage(_Strict):
+    key: str
+    name: str
+    definition: str = ""
+    requires: list[str] = []
+    leave_requires_any: list[str] = []
+    tasks: list[TaskTemplate] = []
+    stalled_after_days: int | None = None
+    closed: Literal["won", "lost"] | None = None
+
+
+class ChecklistItem(_Strict):
+    key: str
+    label: str
+    kind: Literal["text", "date", "contacts", "user"] = "text"
+    required: bool = True
+
+
+class Handoff(_Strict):
+    checklist: list[ChecklistItem] = []
+    onboarding_task: TaskTemplate | None = None
+    waiting_too_long_days: int = 3
+
+
+class HealthRule(_Strict):
+    status: str
+    when: str
+
+
+class Retention(_Strict):
+    renewal_task_days_before: int = 90
+    health_rules: list[HealthRule] = []
+
+
+class Process(_Strict):
+    """Everything ``process.toml`` says, checked."""
+
+    team: Team = Team()
+    business_hours: BusinessHours = BusinessHours()
+    qualification: Qualification = Qualification()
+    sla: list[Sla] = []
+    routing: Routing = Routing()
+    stages: list[Stage] = Field(default_factory=list)
+    lost_reasons: list[Choice] = []
+    handoff: Handoff = Handoff()
+    retention: Retention = Retention()
+    definitions: dict[str, str] = {}
+
+    def stage(self, key_or_name: str) -> Stage:
+        """A stage by its key or its name, case-insensitively."""
+        wanted = key_or_name.strip().casefold()
+        for stage in self.stages:
+            if wanted in (stage.key.casefold(), stage.name.casefold()):
+                return stage
+        names = ", ".join(s.name for s in self.stages)
+        raise ProcessError(f"There is no stage {key_or_name!r}; stages are: {names}.")
+
+    @property
+    def open_stages(self) -> list[Stage]:
+        return [s for s in self.stages if s.closed is None]
+
+
+def load_process(path: Path | None = None) -> Process:
+    """Read and check a process file; a problem is one readable line."""
+    path = path or DEFAULT_PROCESS
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProcessError(
+            f"Cannot read the process file {path}: {exc.strerror}."
+        ) from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProcessError(f"{path.name} is not valid TOML: {exc}.") from exc
+    try:
+        return Process.model_validate(raw)
+    except ValidationError as exc:
+        raise ProcessError(f"{path.name}: {describe(exc, raw)}") from exc
+
+
+def describe(exc: ValidationError, raw: object) -> str:
+    """The first problem of a validation error, located the way a person
+    reads the file (``stages[3] (Proposal sent).requires``)."""
+    problems = []
+    for error in exc.errors():
+        where = _locate(error["loc"], raw)
+        problems.append(f"{where}: {error['msg']}")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return problems[0] + more
+
+
+def _locate(loc: tuple[int | str, ...], raw: object) -> str:
+    parts: list[str] = []
+    node = raw
+    for step in loc:
+        if isinstance(step, int):
+            label = f"[{step + 1}]"
+            if isinstance(node, list) and step < len(node):
+                node = node[step]
+                name = (
+                    node.get("name") or node.get("key")
+                    if isinstance(node, dict)
+                    else None
+                )
+                if name:
+                    label += f" ({name})"
+            parts.append(label)
+        else:
+            parts.append(f".{step}" if parts else step)
+            node = node.get(step) if isinstance(node, dict) else None
+    return "".join(parts)
