@@ -1,0 +1,216 @@
+"""One lead in full: every field that has a value, and its history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Static
+
+from crm_tui.errors import CrmError
+from crm_tui.models import Lead
+from crm_tui.queries.leads import LeadDetail, lead_detail
+from crm_tui.services.leads import claim_lead
+from crm_tui.workspace import Workspace
+from screens.base import CrmScreen
+from screens.format import age, changes, when
+from screens.messages import ClaimFailed, LeadClaimed
+
+
+class LeadLoaded(Message):
+    """The lead came back from the database; ``None`` when it is gone."""
+
+    def __init__(self, detail: LeadDetail | None) -> None:
+        super().__init__()
+        self.detail = detail
+
+
+def lead_fields(detail: LeadDetail, now: datetime) -> list[tuple[str, str]]:
+    """The lead's fields that have a value, as (label, text), in the order
+    a rep reads them: who, how to reach them, where from, where it stands."""
+    lead: Lead = detail.lead
+    phone = lead.phone
+    if phone and lead.phone_ext:
+        phone = f"{phone} ext. {lead.phone_ext}"
+    created = f"{when(lead.created_at)} UTC  ({age(lead.created_at, now)} ago)"
+    candidates: list[tuple[str, object]] = [
+        ("Name", lead.name),
+        ("Company", lead.company),
+        ("Title", lead.title),
+        ("E-mail", lead.email),
+        ("Phone", phone),
+        ("Mobile", lead.mobile),
+        ("Website", lead.website),
+        ("Industry", lead.industry),
+        ("Source", lead.source),
+        ("Street", lead.street),
+        ("City", lead.city),
+        ("State", lead.state),
+        ("Postal code", lead.postal_code),
+        ("Country", lead.country),
+        ("Territory", lead.territory),
+        ("Language", lead.language),
+        ("Segment", lead.segment),
+        ("Interest", lead.product_interest),
+        ("Owner", detail.owner),
+        ("Status", lead.status),
+        ("Bucket", lead.bucket),
+        ("Reason", lead.reason),
+        ("Revisit on", lead.revisit_on),
+        ("Routed by", lead.routed_by),
+        ("SLA due", when(lead.sla_due_at) if lead.sla_due_at else None),
+        (
+            "First response",
+            when(lead.first_response_at) if lead.first_response_at else None,
+        ),
+        ("Created", created),
+        ("Source system", lead.source_system),
+        ("External id", lead.external_id),
+    ]
+    # Columns an import kept from the source file, under their own headers.
+    candidates.extend((str(header), item) for header, item in lead.extra.items())
+    return [(label, str(item)) for label, item in candidates if item not in (None, "")]
+
+
+class LeadScreen(CrmScreen[bool]):
+    """A lead in full, pushed from the inbox.
+
+    It dismisses with whether the lead has left the inbox (claimed here, or
+    found owned), so the inbox can drop its row without a reload.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | c | Claim this lead. |
+    | escape, backspace | Back to the previous screen. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "claim", "Claim", id="claim"),
+        Binding("escape,backspace", "back", "Back", key_display="esc", id="back"),
+    ]
+
+    def __init__(self, ws: Workspace, lead_id: int) -> None:
+        super().__init__()
+        self._ws = ws
+        self.lead_id = lead_id
+        self._detail: LeadDetail | None = None
+        self._claiming = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="title-bar"):
+            yield Static(f"Lead #{self.lead_id}", id="lead-title", classes="title")
+            yield Static("", id="lead-state", classes="title-note")
+        with Horizontal(id="lead-body"):
+            with VerticalScroll(id="lead-fields-box", classes="panel") as box:
+                box.border_title = "Details"
+                yield Static("", id="lead-fields")
+            with VerticalScroll(id="lead-history-box", classes="panel") as box:
+                box.border_title = "History"
+                yield Static("", id="lead-history")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#lead-body").loading = True
+        self._load_lead()
+
+    @work(thread=True, exit_on_error=False, group="lead")
+    def _load_lead(self) -> None:
+        with self._ws.read() as session:
+            detail = lead_detail(session, self.lead_id)
+        self.post_message(LeadLoaded(detail))
+
+    def on_lead_loaded(self, message: LeadLoaded) -> None:
+        self.query_one("#lead-body").loading = False
+        self._detail = message.detail
+        self.refresh_bindings()
+        if message.detail is None:
+            self.query_one("#lead-title", Static).update(
+                f"Lead #{self.lead_id} no longer exists"
+            )
+            return
+        detail = message.detail
+        lead = detail.lead
+        self.query_one("#lead-title", Static).update(
+            f"{lead.name or '(no name)'}"
+            + (f" · {lead.company}" if lead.company else "")
+        )
+        owner = f"owned by {detail.owner}" if detail.owner else "unowned"
+        self.query_one("#lead-state", Static).update(f"{lead.status} · {owner}")
+        self.query_one("#lead-fields", Static).update(self._fields_table(detail))
+        self.query_one("#lead-history", Static).update(self._history_table(detail))
+
+    def _fields_table(self, detail: LeadDetail) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="dim", justify="right", no_wrap=True)
+        table.add_column(overflow="fold")
+        for label, text in lead_fields(detail, self._ws.clock.now()):
+            table.add_row(label, text)
+        return table
+
+    @staticmethod
+    def _history_table(detail: LeadDetail) -> Table | Text:
+        if not detail.history:
+            return Text("Nothing has happened to this lead yet.", style="dim")
+        table = Table(box=None, padding=(0, 1), expand=True, header_style="bold")
+        table.add_column("When (UTC)", no_wrap=True, style="dim")
+        table.add_column("Who", no_wrap=True)
+        table.add_column("Action", no_wrap=True, style="bold")
+        table.add_column("What changed", ratio=1, overflow="fold")
+        for entry in detail.history:
+            table.add_row(
+                when(entry.at),
+                entry.who or "system",
+                entry.action,
+                changes(entry.changes),
+            )
+        return table
+
+    def _left_inbox(self) -> bool:
+        if self._detail is None:
+            return True
+        lead = self._detail.lead
+        return lead.owner_id is not None or lead.status != "new"
+
+    def action_claim(self) -> None:
+        """Claim this lead for the user at the keyboard."""
+        if self._claiming or self._detail is None:
+            return
+        self._claiming = True
+        self._claim_lead()
+
+    @work(thread=True, exit_on_error=False, group="claim")
+    def _claim_lead(self) -> None:
+        try:
+            lead = claim_lead(self._ws, self.lead_id)
+        except CrmError as error:
+            self.post_message(ClaimFailed(self.lead_id, str(error)))
+        else:
+            self.post_message(LeadClaimed(self.lead_id, lead.name))
+
+    def on_lead_claimed(self, message: LeadClaimed) -> None:
+        self._claiming = False
+        self.notify(f"You own {message.name} now.", title="Claimed")
+        self._load_lead()
+
+    def on_claim_failed(self, message: ClaimFailed) -> None:
+        self._claiming = False
+        self.notify(message.reason, title="Not claimed", severity="warning")
+        self._load_lead()
+
+    def action_back(self) -> None:
+        """Back to the inbox (or wherever the lead was opened from)."""
+        self.dismiss(self._left_inbox())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "claim":
+            # Shown only while the lead is still there to be claimed.
+            return self._detail is not None and not self._left_inbox()
+        return True
