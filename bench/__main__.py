@@ -1,0 +1,47 @@
+"""``python -m bench``: run every benchmark and print one line per figure.
+
+``--smoke`` runs each at a tiny size (the test suite does, so they cannot
+rot); without it, at the sizes the issues name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from bench import claims, imports, inbox, startup
+from bench.figures import Figure
+
+FULL = {"import": 100_000, "inbox": 1_000_000, "startup": 1_000_000, "claims": 100_000}
+SMOKE = {"import": 300, "inbox": 2_000, "startup": 2_000, "claims": 2_000}
+SUITES = {
+    "import": imports.run,
+    "inbox": inbox.run,
+    "startup": startup.run,
+    "claims": claims.run,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes")
+    parser.add_argument("--only", action="append", choices=sorted(SUITES))
+    args = parser.parse_args(argv)
+    sizes = SMOKE if args.smoke else FULL
+    figures: list[Figure] = []
+    started = time.perf_counter()
+    for name in args.only or list(SUITES):
+        for figure in SUITES[name](sizes[name]):
+            print(figure.line(), flush=True)
+            figures.append(figure)
+    missed = [f for f in figures if not f.met]
+    print(
+        f"{len(figures) - len(missed)} of {len(figures)} figures within target "
+        f"in {time.perf_counter() - started:.0f} s"
+    )
+    return 1 if missed and not args.smoke else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
