@@ -56,22 +56,24 @@ def _baseline_rows(export: Path) -> list[tuple[object, ...]]:
     with export.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         next(reader)
-        return [
-            (
-                f"{first} {last}",
-                first,
-                last,
-                company,
-                email,
-                email,
-                phone,
-                source,
-                country,
-                None,
-                "new",
-                None,
-                created,
-                created,
+        rows = []
+        for _, first, last, email, phone, company, source, country, made in reader:
+            rows.append(
+                (
+                    f"{first} {last}",
+                    first,
+                    last,
+                    company,
+                    email,
+                    email,
+                    phone,
+                    source,
+                    country,
+                    None,
+                    "new",
+                    None,
+                    made,
+                    made,
+                )
             )
-            for _, first, last, email, phone, company, source, country, created in reader
-        ]
+        return rows
