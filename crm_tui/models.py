@@ -122,6 +122,9 @@ class Account(SQLModel, table=True):
     renewal_on: date | None = None
     usage: str | None = None
     expansion_interest: bool = False
+    # The renewal date a renewal task was last created for, so that each
+    # renewal gets exactly one, however often the check runs.
+    renewal_task_for: date | None = None
     extra: dict[str, Any] = _json()
     created_at: datetime = _utc()
     updated_at: datetime = _utc()
@@ -240,6 +243,31 @@ class HandoffItem(SQLModel, table=True):
     required: bool = True
     value: str | None = None
     updated_at: datetime | None = _utc(default=None)
+
+
+class SupportIssue(SQLModel, table=True):
+    """A problem a customer raised after the sale; open ones weigh on health."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    title: str = ""
+    opened_at: datetime = _utc()
+    resolved_at: datetime | None = _utc(default=None)
+    created_by_id: int | None = Field(default=None, foreign_key="user.id")
+    version: int = 1
+
+
+class Promise(SQLModel, table=True):
+    """Something the closing rep promised the customer, written down at the
+    hand-off and open until someone marks it kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
+    handoff_id: int | None = Field(default=None, foreign_key="handoff.id")
+    text: str = ""
+    created_at: datetime = _utc()
+    kept_at: datetime | None = _utc(default=None)
+    version: int = 1
 
 
 class ImportBatch(SQLModel, table=True):

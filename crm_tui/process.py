@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crm_tui.config import DATA_DIR
 from crm_tui.errors import ProcessError
+from crm_tui.rules.health import Condition, RuleError, parse_condition
 
 DEFAULT_PROCESS = DATA_DIR / "process.toml"
 
@@ -126,10 +127,23 @@ class ChecklistItem(_Strict):
     label: str
     kind: Literal["text", "date", "contacts", "user"] = "text"
     required: bool = True
+    # Each line of a promise item becomes a promise the account keeps open
+    # until someone marks it kept (it counts in `unresolved_promises`).
+    promise: bool = False
 
 
 class Handoff(_Strict):
     checklist: list[ChecklistItem] = []
+
+    @field_validator("checklist")
+    @classmethod
+    def _unique_keys(cls, items: list[ChecklistItem]) -> list[ChecklistItem]:
+        keys = [item.key for item in items]
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        if twice:
+            raise ValueError(f"the key {twice[0]!r} is used twice")
+        return items
+
     onboarding_task: TaskTemplate | None = None
     waiting_too_long_days: int = 3
 
@@ -138,10 +152,30 @@ class HealthRule(_Strict):
     status: str
     when: str
 
+    @field_validator("when")
+    @classmethod
+    def _readable(cls, value: str) -> str:
+        try:
+            parse_condition(value)
+        except RuleError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @property
+    def condition(self) -> Condition:
+        return parse_condition(self.when)
+
 
 class Retention(_Strict):
     renewal_task_days_before: int = 90
+    # A hand-off's contract start date plus this gives the renewal date.
+    renewal_after_months: int = 12
     health_rules: list[HealthRule] = []
+
+    @property
+    def rules(self) -> list[tuple[str, Condition]]:
+        """The health rules, parsed, in the order they are tried."""
+        return [(rule.status, rule.condition) for rule in self.health_rules]
 
 
 class Process(_Strict):
@@ -197,7 +231,8 @@ def describe(exc: ValidationError, raw: object) -> str:
     problems = []
     for error in exc.errors():
         where = _locate(error["loc"], raw)
-        problems.append(f"{where}: {error['msg']}")
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return problems[0] + more
 

@@ -7,11 +7,15 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
+from crm_tui.services.retention import create_due_renewal_tasks
 from crm_tui.workspace import Workspace
+from screens.accounts import AccountsScreen
+from screens.handoffs import HandoffListScreen, Scope
 from screens.help import HelpScreen, screen_keys
 from screens.inbox import InboxScreen
 
@@ -24,6 +28,9 @@ class CrmApp(App[None]):
     | ? | Show the keys of the current screen. |
     | q | Quit. |
     | ctrl+p | The command palette: every key of the screen, by name. |
+    | h | My hand-offs: to submit, sent back, to accept. |
+    | H | Every hand-off waiting, with how long (for a manager). |
+    | A | Accounts at risk, soonest renewal first. |
     """
 
     CSS_PATH = "crm.tcss"
@@ -32,6 +39,9 @@ class CrmApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("h", "handoffs('mine')", "My hand-offs", id="my-handoffs"),
+        Binding("H", "handoffs('waiting')", "Hand-offs waiting", id="handoffs-waiting"),
+        Binding("A", "accounts_at_risk", "At risk", id="accounts-at-risk"),
     ]
 
     def __init__(self, ws: Workspace) -> None:
@@ -41,6 +51,36 @@ class CrmApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(InboxScreen(self.ws))
+        self._create_renewal_tasks()
+
+    @work(thread=True, exit_on_error=False, group="renewals")
+    def _create_renewal_tasks(self) -> None:
+        # Renewal tasks come due by the calendar; opening the app is the
+        # moment someone is there to see them.
+        created = create_due_renewal_tasks(self.ws)
+        if created:
+            count = len(created)
+            self.call_from_thread(
+                self.notify, f"{count} renewal task{'s' * (count != 1)} created."
+            )
+
+    def action_handoffs(self, scope: Scope) -> None:
+        """Open my hand-off queue, or every hand-off waiting."""
+        top = self.screen
+        if isinstance(top, HandoffListScreen) and top.scope == scope:
+            return
+        self.push_screen(HandoffListScreen(self.ws, scope))
+
+    def action_accounts_at_risk(self) -> None:
+        """Open the accounts at risk."""
+        if not isinstance(self.screen, AccountsScreen):
+            self.push_screen(AccountsScreen(self.ws))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Not from inside a form: the letters belong to what is being typed.
+        if action in ("handoffs", "accounts_at_risk"):
+            return not isinstance(self.screen, ModalScreen)
+        return True
 
     def action_help(self) -> None:
         """Show the keys of the screen the rep is looking at."""

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli import demo, imports, leads, users
+from crm_tui.cli import accounts, demo, handoffs, imports, leads, users
 from crm_tui.cli.common import CrmGroup, Options, fail_cleanly
 
 app = typer.Typer(
@@ -26,6 +26,8 @@ app.add_typer(leads.app, name="leads")
 app.add_typer(users.app, name="users")
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
+app.add_typer(handoffs.app, name="handoffs")
+app.add_typer(accounts.app, name="accounts")
 
 
 @app.callback(invoke_without_command=True)

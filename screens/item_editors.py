@@ -1,0 +1,129 @@
+"""The small forms a hand-off item is filled with, one per kind of item:
+a date input, a user picker, people with their roles, free text.
+
+Each is a modal that dismisses with the text to write (the service reads
+it the same way the CLI does) or ``None`` when the rep backs out.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets.option_list import Option
+
+HINTS = {
+    "date": "A date: 2026-04-01, 1 Apr 2026 or April 1, 2026.  enter saves",
+    "user": "Pick the user.  enter picks",
+    "contacts": "One person per line, with their role: Dana Lee (CFO).  ctrl+s saves",
+    "text": "Write it down as promised.  ctrl+s saves",
+}
+
+
+class ItemEditor(ModalScreen[str | None]):
+    """Fill one checklist item with the input its kind needs.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | enter | Save (a date) or pick (a user). |
+    | ctrl+s | Save (text, people). |
+    | escape | Cancel. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+
+    def __init__(self, label: str, kind: str, text: str, users: list[str]) -> None:
+        super().__init__()
+        self._label = label
+        self._kind = kind
+        self._text = text
+        self._users = users
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="item-editor", classes="dialog") as box:
+            box.border_title = self._label
+            box.border_subtitle = "esc cancels"
+            yield Label(HINTS.get(self._kind, ""), classes="hint")
+            if self._kind == "date":
+                yield Input(self._text, placeholder="YYYY-MM-DD", id="item-input")
+            elif self._kind == "user":
+                picker = OptionList(
+                    *(Option(name, id=name) for name in self._users), id="item-users"
+                )
+                yield picker
+            else:
+                # People are typed "; "-separated elsewhere; here one a line.
+                text = (
+                    self._text.replace("; ", "\n")
+                    if self._kind == "contacts"
+                    else self._text
+                )
+                yield TextArea(
+                    text, id="item-text", soft_wrap=True, show_line_numbers=False
+                )
+
+    def on_mount(self) -> None:
+        if self._kind == "user" and self._text in self._users:
+            picker = self.query_one(OptionList)
+            picker.highlighted = self._users.index(self._text)
+
+    @on(Input.Submitted, "#item-input")
+    def _entered(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    @on(OptionList.OptionSelected, "#item-users")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_save(self) -> None:
+        """Save what is written."""
+        if self._kind == "date":
+            self.dismiss(self.query_one(Input).value)
+        elif self._kind == "user":
+            picker = self.query_one(OptionList)
+            if picker.highlighted is not None:
+                self.dismiss(self._users[picker.highlighted])
+        else:
+            self.dismiss(self.query_one(TextArea).text)
+
+    def action_cancel(self) -> None:
+        """Close without changing the item."""
+        self.dismiss(None)
+
+
+class QuestionForm(ModalScreen[str | None]):
+    """Ask the closing rep a question, sending the hand-off back.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | enter | Send it back with the question. |
+    | escape | Cancel. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="question-form", classes="dialog") as box:
+            box.border_title = "Send back with a question"
+            box.border_subtitle = "enter sends · esc cancels"
+            yield Label("What must the closing rep answer or add?", classes="hint")
+            yield Input(placeholder="Which SSO provider did we promise?", id="question")
+
+    @on(Input.Submitted, "#question")
+    def _entered(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        """Keep the hand-off as it is."""
+        self.dismiss(None)
