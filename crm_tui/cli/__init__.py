@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli import demo, imports, leads, users
+from crm_tui.cli import audits, demo, exports, imports, leads, reports, users
 from crm_tui.cli.common import CrmGroup, Options, fail_cleanly
 
 app = typer.Typer(
@@ -26,6 +26,10 @@ app.add_typer(leads.app, name="leads")
 app.add_typer(users.app, name="users")
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
+app.add_typer(audits.merge_app, name="merge")
+app.command("report")(reports.report)
+app.command("audit")(audits.audit)
+app.command("export")(exports.export)
 
 
 @app.callback(invoke_without_command=True)
