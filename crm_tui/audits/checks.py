@@ -292,7 +292,7 @@ def _distinct(session: Session, column: Any) -> set[str]:
 
 
 def _routing_problems(session: Session, process: Process) -> list[Finding]:
-    users = dict(session.execute(select(col(User.name), col(User.active))).tuples())
+    users = dict(session.execute(select(col(User.name), col(User.active))).all())
     found: list[Finding] = []
 
     def check_user(name: str, where: str) -> None:

@@ -146,9 +146,11 @@ def _similar(pairs: _Pairs, block: Sequence[LeadKeys]) -> None:
         if company < COMPANY_SCORE:
             continue
         a, b = block[i], block[j]
-        pairs.add(
-            a.id,
-            b.id,
-            f"similar name and company ({a.name} / {b.name}, "
-            f"{a.company} / {b.company}: {name_scores[i][j]:.0f}%, {company:.0f}%)",
-        )
+        if a.name == b.name and a.company == b.company:
+            why = f"same name and company ({a.name}, {a.company})"
+        else:
+            why = (
+                f"similar name and company ({a.name} / {b.name}, "
+                f"{a.company} / {b.company}: {name_scores[i][j]:.0f}%, {company:.0f}%)"
+            )
+        pairs.add(a.id, b.id, why)
