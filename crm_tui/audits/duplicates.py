@@ -28,8 +28,8 @@ from rapidfuzz import fuzz, process
 from crm_tui.normalize import email_match_key
 
 # Scores (0-100) both the names and the companies must reach to be called
-# probable duplicates. "Jon Smith"/"John Smith" scores 95, "Lead 001"/"Lead
-# 008" 88: a different digit is a different person.
+# probable duplicates: "Jon Smith"/"John Smith" scores 95. Names whose
+# numbers differ ("Lead 001"/"Lead 008") are never called similar.
 NAME_SCORE = 90
 COMPANY_SCORE = 90
 
@@ -132,6 +132,10 @@ def find_duplicates(leads: Iterable[LeadKeys]) -> list[DuplicatePair]:
     return sorted(pairs.found.values(), key=lambda p: (p.keep, p.other))
 
 
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
 def _similar(pairs: _Pairs, block: Sequence[LeadKeys]) -> None:
     names = [fold(lead.name) for lead in block]
     companies = [company_key(lead.company) for lead in block]
@@ -142,6 +146,8 @@ def _similar(pairs: _Pairs, block: Sequence[LeadKeys]) -> None:
     for i, j in zip(*name_scores.nonzero(), strict=True):
         if i >= j or (names[i] == names[j] and block[i].name != block[j].name):
             continue  # each pair once; accent-only names are reported as such
+        if _digits(names[i]) != _digits(names[j]):
+            continue  # "Lead 001" and "Lead 008" are two people
         company = fuzz.token_sort_ratio(companies[i], companies[j])
         if company < COMPANY_SCORE:
             continue

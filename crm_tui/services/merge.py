@@ -196,7 +196,9 @@ def merge_leads(
                 },
             },
         )
-        event_id = session.exec(select(Event.id).order_by(col(Event.id).desc())).one()
+        event_id = session.exec(
+            select(Event.id).order_by(col(Event.id).desc()).limit(1)
+        ).one()
         assert event_id is not None
         return Merged(
             event_id,
@@ -280,9 +282,8 @@ def undo_merge(ws: Workspace, event_id: int) -> Merged:
             )
         restored: dict[str, list[Any]] = {}
         for name, (old, new) in changes.items():
-            column = Lead.__table__.c[name]  # type: ignore[attr-defined]
-            value = column.type.python_type(old) if old is not None else None
-            setattr(survivor, name, value)
+            # Merged fields are text and ids, kept in the log as they were.
+            setattr(survivor, name, old)
             restored[name] = [new, old]
         survivor.version += 1
         survivor.updated_at = now
