@@ -12,8 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from crm_tui.workspace import Workspace
+from screens.audits import AuditsScreen
+from screens.definitions import DefinitionsScreen
 from screens.help import HelpScreen, screen_keys
 from screens.inbox import InboxScreen
+from screens.reports import ReportsScreen
 
 
 class CrmApp(App[None]):
@@ -23,6 +26,9 @@ class CrmApp(App[None]):
     | :- | :- |
     | ? | Show the keys of the current screen. |
     | q | Quit. |
+    | R | The reports. |
+    | A | The audits. |
+    | D | What each stage and term means. |
     | ctrl+p | The command palette: every key of the screen, by name. |
     """
 
@@ -32,6 +38,9 @@ class CrmApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("R", "reports", "Reports", id="reports"),
+        Binding("A", "audits", "Audits", id="audits"),
+        Binding("D", "definitions", "Definitions", id="definitions"),
     ]
 
     def __init__(self, ws: Workspace) -> None:
@@ -48,6 +57,18 @@ class CrmApp(App[None]):
             return
         title = type(self.screen).__name__.removesuffix("Screen") or "Keys"
         self.push_screen(HelpScreen(title, screen_keys(self.screen)))
+
+    def action_reports(self) -> None:
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen(self.ws))
+
+    def action_audits(self) -> None:
+        if not isinstance(self.screen, AuditsScreen):
+            self.push_screen(AuditsScreen(self.ws))
+
+    def action_definitions(self) -> None:
+        if not isinstance(self.screen, DefinitionsScreen):
+            self.push_screen(DefinitionsScreen(self.ws))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Every key of the screen is a command too, so a rep who forgot a key
