@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 from typer.testing import CliRunner
@@ -36,6 +36,11 @@ def drive(ws: Workspace, scenario: Callable[[Pilot[None]], Awaitable[None]]) -> 
             await scenario(pilot)
 
     asyncio.run(run())
+
+
+def text(pilot: Pilot[None], selector: str) -> str:
+    assert isinstance(pilot.app, CrmApp)
+    return shown(pilot.app, selector)
 
 
 def cells(table: DataTable[object]) -> list[list[str]]:
@@ -68,9 +73,7 @@ def test_the_screen_shows_the_json_s_numbers(
         assert rows["Response time, median"][0] == "1.0h"
         stages = cells(screen.query_one("#reports-stages", DataTable))
         assert stages[0] == ["Contacted", "4", "75%", "2.7"]
-        assert "01 Feb 2026 – 02 Mar 2026 (30 days)" in shown(
-            pilot.app, "#reports-note"
-        )
+        assert "01 Feb 2026 – 02 Mar 2026 (30 days)" in text(pilot, "#reports-note")
 
         await pilot.press("b")  # split by owner
         await settle(pilot)
@@ -78,11 +81,11 @@ def test_the_screen_shows_the_json_s_numbers(
         assert groups.display
         by_owner = {row[0]: row for row in cells(groups)}
         assert set(by_owner) == {"alex", "kim", "sam"}
-        assert "by owner" in shown(pilot.app, "#reports-note")
+        assert "by owner" in text(pilot, "#reports-note")
 
         await pilot.press("p")  # 90 days
         await settle(pilot)
-        assert "(90 days)" in shown(pilot.app, "#reports-note")
+        assert "(90 days)" in text(pilot, "#reports-note")
         await pilot.press("left_square_bracket")  # the 90 days before
         await settle(pilot)
         # 4 Sep to 2 Dec: only Zeta's first deal, won on 1 Dec.
@@ -122,7 +125,7 @@ def test_merge_and_undo_from_the_audits(ws: Workspace) -> None:
         await settle(pilot)
         assert screen.query_one("#audit-duplicates", DataTable).row_count == 1
         with ws.read() as session:
-            names = session.exec(select(Lead.name).order_by(Lead.id)).all()
+            names = session.exec(select(Lead.name).order_by(col(Lead.id))).all()
             assert names[0] == "Maria Garcia" and names[-1] == "Maria G."
 
     drive(ws, scenario)
@@ -133,9 +136,9 @@ def test_definitions_open_from_any_screen(ws: Workspace) -> None:
         await pilot.press("D")
         await settle(pilot)
         assert isinstance(pilot.app.screen, DefinitionsScreen)
-        text = shown(pilot.app, "#definitions-text")
-        assert "Proposal sent" in text
-        assert "The buyer has a written proposal with a price." in text
+        glossary = text(pilot, "#definitions-text")
+        assert "Proposal sent" in glossary
+        assert "The buyer has a written proposal with a price." in glossary
         await pilot.press("escape")
         await pilot.press("R")
         await settle(pilot)
