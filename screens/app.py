@@ -15,9 +15,12 @@ from textual.screen import ModalScreen, Screen
 from crm_tui.services.retention import create_due_renewal_tasks
 from crm_tui.workspace import Workspace
 from screens.accounts import AccountsScreen
+from screens.audits import AuditsScreen
+from screens.definitions import DefinitionsScreen
 from screens.handoffs import HandoffListScreen, Scope
 from screens.help import HelpScreen, screen_keys
 from screens.inbox import InboxScreen
+from screens.reports import ReportsScreen
 
 
 class CrmApp(App[None]):
@@ -27,10 +30,13 @@ class CrmApp(App[None]):
     | :- | :- |
     | ? | Show the keys of the current screen. |
     | q | Quit. |
+    | R | The reports. |
+    | A | The audits. |
+    | D | What each stage and term means. |
     | ctrl+p | The command palette: every key of the screen, by name. |
     | h | My hand-offs: to submit, sent back, to accept. |
     | H | Every hand-off waiting, with how long (for a manager). |
-    | A | Accounts at risk, soonest renewal first. |
+    | W | The watch list: accounts at risk, soonest renewal first. |
     """
 
     CSS_PATH = "crm.tcss"
@@ -41,7 +47,10 @@ class CrmApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
         Binding("h", "handoffs('mine')", "My hand-offs", id="my-handoffs"),
         Binding("H", "handoffs('waiting')", "Hand-offs waiting", id="handoffs-waiting"),
-        Binding("A", "accounts_at_risk", "At risk", id="accounts-at-risk"),
+        Binding("W", "accounts_at_risk", "At risk", id="accounts-at-risk"),
+        Binding("R", "reports", "Reports", id="reports"),
+        Binding("A", "audits", "Audits", id="audits"),
+        Binding("D", "definitions", "Definitions", id="definitions"),
     ]
 
     def __init__(self, ws: Workspace) -> None:
@@ -88,6 +97,18 @@ class CrmApp(App[None]):
             return
         title = type(self.screen).__name__.removesuffix("Screen") or "Keys"
         self.push_screen(HelpScreen(title, screen_keys(self.screen)))
+
+    def action_reports(self) -> None:
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen(self.ws))
+
+    def action_audits(self) -> None:
+        if not isinstance(self.screen, AuditsScreen):
+            self.push_screen(AuditsScreen(self.ws))
+
+    def action_definitions(self) -> None:
+        if not isinstance(self.screen, DefinitionsScreen):
+            self.push_screen(DefinitionsScreen(self.ws))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # Every key of the screen is a command too, so a rep who forgot a key

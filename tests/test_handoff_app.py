@@ -213,7 +213,7 @@ def test_accounts_at_risk_are_one_key_away(ws: Workspace) -> None:
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, CrmApp)
-        await pilot.press("A")
+        await pilot.press("W")
         await settle(pilot)
         assert isinstance(app.screen, AccountsScreen)
         assert [r[:4] for r in rows(app, "#account-table")] == [

@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli import accounts, demo, handoffs, imports, leads, users
+from crm_tui.cli import (
+    accounts,
+    audits,
+    demo,
+    exports,
+    handoffs,
+    imports,
+    leads,
+    reports,
+    users,
+)
 from crm_tui.cli.common import CrmGroup, Options, fail_cleanly
 
 app = typer.Typer(
@@ -28,6 +38,10 @@ app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
 app.add_typer(handoffs.app, name="handoffs")
 app.add_typer(accounts.app, name="accounts")
+app.add_typer(audits.merge_app, name="merge")
+app.command("report")(reports.report)
+app.command("audit")(audits.audit)
+app.command("export")(exports.export)
 
 
 @app.callback(invoke_without_command=True)

@@ -1,0 +1,149 @@
+"""The reports, audits and definitions screens, driven from the keyboard:
+the figures on screen are the JSON's, and a duplicate is merged and the
+merge undone without leaving the audits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+from typer.testing import CliRunner
+
+from crm_tui.cli import app as cli
+from crm_tui.clock import SystemClock
+from crm_tui.models import Lead
+from crm_tui.workspace import Workspace
+from screens.app import CrmApp
+from screens.audits import AuditsScreen, MergeScreen
+from screens.definitions import DefinitionsScreen
+from screens.reports import ReportsScreen, pct
+from tests.conftest import MONDAY_9AM
+from tests.reporting import build_february
+from tests.test_audits import CLEAN_PEOPLE, seed
+from tests.test_inbox_app import SIZE, settle, shown
+
+
+def drive(ws: Workspace, scenario: Callable[[Pilot[None]], Awaitable[None]]) -> None:
+    async def run() -> None:
+        async with CrmApp(ws).run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await scenario(pilot)
+
+    asyncio.run(run())
+
+
+def text(pilot: Pilot[None], selector: str) -> str:
+    assert isinstance(pilot.app, CrmApp)
+    return shown(pilot.app, selector)
+
+
+def cells(table: DataTable[object]) -> list[list[str]]:
+    return [[str(cell) for cell in table.get_row_at(n)] for n in range(table.row_count)]
+
+
+def test_the_screen_shows_the_json_s_numbers(
+    ws: Workspace, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_february(ws)
+    # The command reads the real clock; stop it at the test's Monday.
+    monkeypatch.setattr(SystemClock, "now", lambda self: MONDAY_9AM)
+    result = CliRunner().invoke(
+        cli, ["--db", str(db_path), "--user", "alex", "report", "--json"]
+    )
+    data = json.loads(result.stdout)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("R")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ReportsScreen) and screen.report is not None
+        assert screen.report.as_json() == data
+        rows = {
+            row[0]: row[1:]
+            for row in cells(screen.query_one("#reports-summary", DataTable))
+        }
+        assert rows["Win rate"] == [pct(data["win_rate"]["rate"]), "3 won, 2 lost"]
+        assert rows["Within SLA"][0] == pct(data["within_sla"]["share"]) == "25%"
+        assert rows["Response time, median"][0] == "1.0h"
+        stages = cells(screen.query_one("#reports-stages", DataTable))
+        assert stages[0] == ["Contacted", "4", "75%", "2.7"]
+        assert "01 Feb 2026 – 02 Mar 2026 (30 days)" in text(pilot, "#reports-note")
+
+        await pilot.press("b")  # split by owner
+        await settle(pilot)
+        groups = screen.query_one("#reports-groups", DataTable)
+        assert groups.display
+        by_owner = {row[0]: row for row in cells(groups)}
+        assert set(by_owner) == {"alex", "kim", "sam"}
+        assert "by owner" in text(pilot, "#reports-note")
+
+        await pilot.press("p")  # 90 days
+        await settle(pilot)
+        assert "(90 days)" in text(pilot, "#reports-note")
+        await pilot.press("left_square_bracket")  # the 90 days before
+        await settle(pilot)
+        # 4 Sep to 2 Dec: only Zeta's first deal, won on 1 Dec.
+        assert screen.report.overall.win_rate.won == 1
+        await pilot.press("escape")
+        assert not isinstance(pilot.app.screen, ReportsScreen)
+
+    drive(ws, scenario)
+
+
+def test_merge_and_undo_from_the_audits(ws: Workspace) -> None:
+    ids = seed(ws, [*CLEAN_PEOPLE, ("Maria G.", "Globex", "maria@globex.com", "+1212")])
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("A")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AuditsScreen)
+        [row] = cells(screen.query_one("#audit-duplicates", DataTable))
+        assert row == [f"#{ids[0]}", f"#{ids[-1]}", "same e-mail maria@globex.com"]
+        await pilot.press("m")
+        await settle(pilot)
+        merge = pilot.app.screen
+        assert isinstance(merge, MergeScreen)
+        fields = cells(merge.query_one("#merge-fields", DataTable))
+        assert [f[0] for f in fields] == ["name", "phone"]
+        await pilot.press("space")  # take the other's name
+        await pilot.press("m")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert screen.query_one("#audit-duplicates", DataTable).row_count == 0
+        with ws.read() as session:
+            keep = session.get(Lead, ids[0])
+            assert keep is not None and keep.name == "Maria G."
+            assert keep.phone == "+12125550101"  # not chosen: kept
+        await pilot.press("u")
+        await settle(pilot)
+        assert screen.query_one("#audit-duplicates", DataTable).row_count == 1
+        with ws.read() as session:
+            names = session.exec(select(Lead.name).order_by(col(Lead.id))).all()
+            assert names[0] == "Maria Garcia" and names[-1] == "Maria G."
+
+    drive(ws, scenario)
+
+
+def test_definitions_open_from_any_screen(ws: Workspace) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DefinitionsScreen)
+        glossary = text(pilot, "#definitions-text")
+        assert "Proposal sent" in glossary
+        assert "The buyer has a written proposal with a price." in glossary
+        await pilot.press("escape")
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DefinitionsScreen)
+
+    drive(ws, scenario)
