@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli import demo, imports, leads, users
+from crm_tui.cli import audit, demo, imports, leads, safety, users
 from crm_tui.cli.common import CrmGroup, Options, fail_cleanly
 
 app = typer.Typer(
@@ -26,6 +26,9 @@ app.add_typer(leads.app, name="leads")
 app.add_typer(users.app, name="users")
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
+app.command("backup")(safety.backup)
+app.command("restore")(safety.restore)
+app.command("audit")(audit.audit)
 
 
 @app.callback(invoke_without_command=True)
