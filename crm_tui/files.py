@@ -95,6 +95,7 @@ def check_whole(engine: Engine) -> None:
 
 
 def _damaged(detail: str) -> DatabaseProblem:
+    detail = " ".join(detail.replace("*** in database main ***", "").split())
     return DatabaseProblem(
         f"The database file is damaged ({detail}); nothing was read. "
         "Put a backup back with: crm restore BACKUP"
