@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
-from crm_tui import ledger
+from crm_tui import ledger, live
 from crm_tui.errors import DatabaseProblem
 
 log = logging.getLogger(__name__)
@@ -93,6 +93,9 @@ def _write_once(engine: Engine) -> Iterator[Session]:
         yield session
         # Last, so each event is sealed with the rows as this write leaves them.
         ledger.seal(session, since)
+        if not is_sqlite(engine):
+            # Delivered at commit to every app watching (crm_tui.live).
+            session.execute(text(f"NOTIFY {live.CHANNEL}"))
 
 
 def write(engine: Engine, work: Callable[[Session], T]) -> T:

@@ -7,13 +7,16 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from crm_tui.live import ChangeWatch, watch
 from crm_tui.workspace import Workspace
 from screens.help import HelpScreen, screen_keys
 from screens.inbox import InboxScreen
+from screens.live import POLL_SECONDS, DatabaseChanged, LiveScreen
 
 
 class CrmApp(App[None]):
@@ -34,13 +37,47 @@ class CrmApp(App[None]):
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, *, live: bool = True) -> None:
         super().__init__()
         self.ws = ws
         self.sub_title = f"{ws.user_name} · {database_name(ws)}"
+        if ws.read_only:
+            self.sub_title += " · read-only"
+        self._live = live
+        self._watch: ChangeWatch | None = None
+        self._checking = False
 
     def on_mount(self) -> None:
         self.push_screen(InboxScreen(self.ws))
+        for warning in self.ws.warnings:
+            self.notify(warning, title="Careful", severity="warning", timeout=30)
+        if self._live:
+            self._watch = watch(self.ws.engine)
+            self.set_interval(POLL_SECONDS, self._poll, name="live refresh")
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+
+    # Live refresh ------------------------------------------------------
+
+    def _poll(self) -> None:
+        if not self._checking:
+            self._checking = True
+            self._check_for_changes()
+
+    @work(thread=True, exit_on_error=False, group="live")
+    def _check_for_changes(self) -> None:
+        try:
+            if self._watch is not None and self._watch.changed():
+                self.post_message(DatabaseChanged())
+        finally:
+            self._checking = False
+
+    def on_database_changed(self, _: DatabaseChanged) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, LiveScreen):
+                screen.refresh_data()
 
     def action_help(self) -> None:
         """Show the keys of the screen the rep is looking at."""

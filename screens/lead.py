@@ -205,6 +205,11 @@ class LeadScreen(CrmScreen[bool]):
         self.notify(message.reason, title="Not claimed", severity="warning")
         self._load_lead()
 
+    def refresh_data(self) -> None:
+        """Show the lead as it is now (live refresh: a colleague's change)."""
+        if self.is_mounted:
+            self._load_lead()
+
     def action_back(self) -> None:
         """Back to the inbox (or wherever the lead was opened from)."""
         self.dismiss(self._left_inbox())

@@ -85,8 +85,10 @@ def test_crm_backup_then_restore_after_confirmation(
     copy = tmp_path / "monday.db"
     code, out = crm(db_path, "backup", str(copy))
     assert code == 0 and f"Backed up to {copy}" in out
-    assert crm(db_path, "backup", str(copy))[1].strip().endswith(
-        "already exists; choose a new name."
+    assert (
+        crm(db_path, "backup", str(copy))[1]
+        .strip()
+        .endswith("already exists; choose a new name.")
     )
     add_leads(ws, 2)
     code, out = crm(db_path, "restore", str(copy), reply="n\n")
@@ -125,7 +127,7 @@ def test_an_older_file_is_migrated_after_a_backup(tmp_path: Path) -> None:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO \"user\" (name, display_name, role, active, time_zone,"
+                'INSERT INTO "user" (name, display_name, role, active, time_zone,'
                 " territories, languages, created_at, version) VALUES ('alex',"
                 " 'Alex', 'admin', 1, 'UTC', '[]', '[]', '2026-01-01', 1)"
             )
@@ -134,16 +136,18 @@ def test_an_older_file_is_migrated_after_a_backup(tmp_path: Path) -> None:
     code, out = crm(old, "users", "list", "--json")
     assert code == 0 and '"alex"' in out
     [backup] = [p for p in tmp_path.iterdir() if p.name.startswith("old.db.0001.")]
-    conn = sqlite3.connect(backup)
-    assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
-        "0001",
-    )
-    conn.close()
-    conn = sqlite3.connect(old)
-    assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
-        head_revision(),
-    )
-    conn.close()
+    assert revision_of(backup) == "0001"
+    assert revision_of(old) == head_revision()
+
+
+def revision_of(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return str(
+            conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        )
+    finally:
+        conn.close()
 
 
 def test_a_newer_file_is_refused_in_one_line(ws: Workspace, db_path: Path) -> None:
