@@ -36,6 +36,7 @@ def test_an_edit_is_saved_and_shows_in_the_history(ws: Workspace) -> None:
 
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app
+        assert isinstance(app, CrmApp)
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("e")
@@ -66,6 +67,7 @@ def test_a_colleagues_save_in_between_opens_the_conflict_dialog(
 
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app
+        assert isinstance(app, CrmApp)
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("e")
@@ -110,6 +112,7 @@ def test_escape_in_the_conflict_dialog_saves_nothing_and_says_so(
 
     async def scenario(pilot: Pilot[None]) -> None:
         app = pilot.app
+        assert isinstance(app, CrmApp)
         await pilot.press("enter")
         await settle(pilot)
         await pilot.press("e")
