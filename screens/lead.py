@@ -122,7 +122,7 @@ class LeadScreen(CrmScreen[bool]):
     | Key(s) | Description |
     | :- | :- |
     | c | Claim this lead. |
-    | e | Edit name, company, title, e-mail and phone. |
+    | e | Edit name, company, title, e-mail, phone and territory. |
     | escape, backspace | Back to the previous screen. |
     """
 

@@ -17,11 +17,12 @@ LABELS = {
     "title": "Title",
     "email": "E-mail",
     "phone": "Phone",
+    "territory": "Territory",
 }
 
 
 class LeadEditScreen(ModalScreen[dict[str, Any] | None]):
-    """Edit name, company, title, e-mail and phone.
+    """Edit name, company, title, e-mail, phone and territory.
 
     Dismisses with the fields the rep changed (``None`` when cancelled).
 

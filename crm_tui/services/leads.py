@@ -65,7 +65,7 @@ def claim_lead(ws: Workspace, lead_id: int) -> Lead:
 
 
 # The fields a rep edits on the lead page; the rest come from rules and imports.
-BASIC_FIELDS = ("name", "company", "title", "email", "phone")
+BASIC_FIELDS = ("name", "company", "title", "email", "phone", "territory")
 
 
 def edit_lead(
