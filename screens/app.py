@@ -25,6 +25,7 @@ class CrmApp(App[None]):
     | Key(s) | Description |
     | :- | :- |
     | ? | Show the keys of the current screen. |
+    | U | The team (admins). |
     | q | Quit. |
     | ctrl+p | The command palette: every key of the screen, by name. |
     """
@@ -34,6 +35,7 @@ class CrmApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("U", "users", "Team", key_display="U", id="users"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
 
@@ -44,6 +46,7 @@ class CrmApp(App[None]):
         if ws.read_only:
             self.sub_title += " · read-only"
         self._live = live
+        self._role = ws.identify().role
         self._watch: ChangeWatch | None = None
         self._checking = False
 
@@ -58,6 +61,22 @@ class CrmApp(App[None]):
     def on_unmount(self) -> None:
         if self._watch is not None:
             self._watch.close()
+
+    def action_users(self) -> None:
+        """The team screen, where admins manage users."""
+        from screens.users import UsersScreen
+
+        if isinstance(self.screen, UsersScreen):
+            return
+        if self._role != "admin":
+            # The service refuses too; this says so before a form is filled.
+            self.notify(
+                f"Only an admin can manage users; {self.ws.user_name} is a "
+                f"{self._role}.",
+                severity="warning",
+            )
+            return
+        self.push_screen(UsersScreen(self.ws))
 
     # Live refresh ------------------------------------------------------
 
