@@ -315,6 +315,12 @@ class Event(SQLModel, table=True):
     action: str  # created, claimed, updated, moved, ...
     changes: dict[str, Any] = _json()  # field -> [old, new]
     batch_id: int | None = Field(default=None, foreign_key="importbatch.id")
+    # The seal (crm_tui.ledger), set as the write that made the event
+    # commits: its place in the hash chain, that hash, and the hash of the
+    # row the event is about as the write left it.
+    chain_seq: int | None = Field(default=None, unique=True, index=True)
+    chain_hash: str | None = None
+    row_hash: str | None = None
 
 
 class PoolCursor(SQLModel, table=True):

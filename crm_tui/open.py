@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from crm_tui.clock import Clock, SystemClock
 from crm_tui.config import current_user, database_url
+from crm_tui.files import check_whole, is_read_only, start_warnings
 from crm_tui.schema import ensure_schema
 from crm_tui.storage import make_engine
 from crm_tui.workspace import Workspace
@@ -14,5 +15,9 @@ def open_workspace(
     db: str | None, user: str | None, clock: Clock | None = None
 ) -> Workspace:
     engine = make_engine(database_url(db))
+    check_whole(engine)
     ensure_schema(engine)
-    return Workspace(engine, current_user(user), clock or SystemClock())
+    ws = Workspace(engine, current_user(user), clock or SystemClock())
+    ws.read_only = is_read_only(engine)
+    ws.warnings = start_warnings(engine)
+    return ws

@@ -8,7 +8,6 @@ refused: this code would not know what its tables mean.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -38,6 +37,12 @@ def head_revision() -> str:
     return head
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this code can read (and migrate from)."""
+    script = ScriptDirectory.from_config(_config())
+    return {r.revision for r in script.walk_revisions()}
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
@@ -52,10 +57,7 @@ def ensure_schema(engine: Engine) -> None:
     head = head_revision()
     if current == head:
         return
-    script = ScriptDirectory.from_config(_config())
-    if current is not None and current not in {
-        r.revision for r in script.walk_revisions()
-    }:
+    if current is not None and current not in known_revisions():
         raise DatabaseProblem(
             "This database was made by a newer version of crm-tui "
             f"(schema {current}); upgrade crm-tui to open it."
@@ -80,9 +82,9 @@ def _backup_before_migrating(engine: Engine, current: str) -> None:
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         return
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    backup = Path(f"{database}.{current}.{stamp}.bak")
-    from crm_tui.backup import backup_sqlite
+    from crm_tui.backup import aside_name, backup_sqlite
+
+    backup = aside_name(Path(database), current)
 
     backup_sqlite(engine, backup)
     log.warning("migrating %s; the old file was copied to %s", database, backup)

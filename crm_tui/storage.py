@@ -18,12 +18,13 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
+from crm_tui import ledger, live
 from crm_tui.errors import DatabaseProblem
 
 log = logging.getLogger(__name__)
@@ -127,7 +128,14 @@ def _writer(engine: Engine) -> Engine:
 def _write_once(engine: Engine) -> Iterator[Session]:
     with Session(_writer(engine), expire_on_commit=False) as session:
         with session.begin():
+            since = ledger.mark(session)
             yield session
+            # Last, so each event is sealed with the rows as this write
+            # leaves them.
+            ledger.seal(session, since)
+            if not is_sqlite(engine):
+                # Delivered at commit to every app watching (crm_tui.live).
+                session.execute(text(f"NOTIFY {live.CHANNEL}"))
 
 
 def write(engine: Engine, work: Callable[[Session], T]) -> T:
@@ -147,12 +155,20 @@ def write(engine: Engine, work: Callable[[Session], T]) -> T:
             pause = min(2.0, 0.05 * 2**attempt) * (0.5 + random.random())
             log.info("database busy; trying again in %.2fs", pause)
             time.sleep(pause)
+        except DBAPIError as exc:
+            problem = translate(exc)
+            if problem is exc:
+                raise
+            raise problem from exc
     raise AssertionError("unreachable")
 
 
 def _is_busy(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
-    return "locked" in text or "busy" in text
+    # SQLite's lock, or PostgreSQL giving up one of two deadlocked writers.
+    return any(
+        word in text for word in ("locked", "busy", "deadlock", "could not serialize")
+    )
 
 
 def translate(exc: Exception) -> Exception:
@@ -171,6 +187,14 @@ def translate(exc: Exception) -> Exception:
         return DatabaseProblem("The database file is damaged or is not a database.")
     if "unable to open" in text:
         return DatabaseProblem("The database file cannot be opened.")
+    if "append-only" in text:
+        return DatabaseProblem("The event log is append-only: events cannot change.")
+    if "connection refused" in text or "could not connect" in text:
+        return DatabaseProblem("The database server cannot be reached.")
+    if "permission denied" in text:
+        return DatabaseProblem(
+            "Your database login may not do this; ask whoever runs the server."
+        )
     return exc
 
 

@@ -35,6 +35,10 @@ class Workspace:
     _user_id: int | None = None
     became_admin: bool = False
     _process: Process | None = None
+    # Set when the database takes no changes from us (the app shows a banner).
+    read_only: bool = False
+    # Lines to tell the person as they start (e.g. a file on a network share).
+    warnings: list[str] = field(default_factory=list)
 
     def write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one write transaction (see ``storage.write``)."""

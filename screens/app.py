@@ -12,6 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
+from crm_tui.live import ChangeWatch, watch
 from crm_tui.services.retention import create_due_renewal_tasks
 from crm_tui.workspace import Workspace
 from screens.accounts import AccountsScreen
@@ -20,6 +21,7 @@ from screens.definitions import DefinitionsScreen
 from screens.handoffs import HandoffListScreen, Scope
 from screens.help import HelpScreen, screen_keys
 from screens.inbox import InboxScreen
+from screens.live import POLL_SECONDS, DatabaseChanged, LiveScreen
 from screens.reports import ReportsScreen
 
 
@@ -29,6 +31,7 @@ class CrmApp(App[None]):
     | Key(s) | Description |
     | :- | :- |
     | ? | Show the keys of the current screen. |
+    | U | The team (admins). |
     | q | Quit. |
     | R | The reports. |
     | A | The audits. |
@@ -44,6 +47,7 @@ class CrmApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("U", "users", "Team", key_display="U", id="users"),
         Binding("q", "quit", "Quit", id="quit"),
         Binding("h", "handoffs('mine')", "My hand-offs", id="my-handoffs"),
         Binding("H", "handoffs('waiting')", "Hand-offs waiting", id="handoffs-waiting"),
@@ -53,14 +57,25 @@ class CrmApp(App[None]):
         Binding("D", "definitions", "Definitions", id="definitions"),
     ]
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, *, live: bool = True) -> None:
         super().__init__()
         self.ws = ws
         self.sub_title = f"{ws.user_name} · {database_name(ws)}"
+        if ws.read_only:
+            self.sub_title += " · read-only"
+        self._live = live
+        self._role = ws.identify().role
+        self._watch: ChangeWatch | None = None
+        self._checking = False
 
     def on_mount(self) -> None:
         self.push_screen(InboxScreen(self.ws))
         self._create_renewal_tasks()
+        for warning in self.ws.warnings:
+            self.notify(warning, title="Careful", severity="warning", timeout=30)
+        if self._live:
+            self._watch = watch(self.ws.engine)
+            self.set_interval(POLL_SECONDS, self._poll, name="live refresh")
 
     @work(thread=True, exit_on_error=False, group="renewals")
     def _create_renewal_tasks(self) -> None:
@@ -90,6 +105,46 @@ class CrmApp(App[None]):
         if action in ("handoffs", "accounts_at_risk"):
             return not isinstance(self.screen, ModalScreen)
         return True
+
+    def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+
+    def action_users(self) -> None:
+        """The team screen, where admins manage users."""
+        from screens.users import UsersScreen
+
+        if isinstance(self.screen, UsersScreen):
+            return
+        if self._role != "admin":
+            # The service refuses too; this says so before a form is filled.
+            self.notify(
+                f"Only an admin can manage users; {self.ws.user_name} is a "
+                f"{self._role}.",
+                severity="warning",
+            )
+            return
+        self.push_screen(UsersScreen(self.ws))
+
+    # Live refresh ------------------------------------------------------
+
+    def _poll(self) -> None:
+        if not self._checking:
+            self._checking = True
+            self._check_for_changes()
+
+    @work(thread=True, exit_on_error=False, group="live")
+    def _check_for_changes(self) -> None:
+        try:
+            if self._watch is not None and self._watch.changed():
+                self.post_message(DatabaseChanged())
+        finally:
+            self._checking = False
+
+    def on_database_changed(self, _: DatabaseChanged) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, LiveScreen):
+                screen.refresh_data()
 
     def action_help(self) -> None:
         """Show the keys of the screen the rep is looking at."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TypeVar
 
+from textual import events, on
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from crm_tui.errors import CrmError
@@ -21,6 +23,18 @@ class CrmScreen(Screen[ResultType]):
     Workers catch the errors a rep can act on themselves; this is the net for
     the rest (a damaged file, a bug), so the app stays up and says what broke.
     """
+
+    @on(events.Mount)
+    def _banner_when_read_only(self) -> None:
+        ws = getattr(self.app, "ws", None)
+        if ws is not None and ws.read_only:
+            self.mount(
+                Static(
+                    "Read-only: this database cannot be changed from here. "
+                    "You can look; claims and edits are refused.",
+                    classes="read-only-banner",
+                )
+            )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:

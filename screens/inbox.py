@@ -106,6 +106,7 @@ class InboxScreen(CrmScreen[None]):
         self._loading = False
         self._count: int | None = None
         self._keep_on: int | None = None
+        self._keep_row = 0
         self._claiming: set[int] = set()
         self._search_timer: Timer | None = None
 
@@ -140,12 +141,14 @@ class InboxScreen(CrmScreen[None]):
         """The table of loaded leads."""
         return self.query_one(LeadTable)
 
-    def _reload(self, keep_on: int | None = None) -> None:
-        """Load the inbox from its first page, for the current search."""
+    def _reload(self, keep_on: int | None = None, rows: int = PAGE_SIZE) -> None:
+        """Load the inbox from its first page (at least ``rows`` of it), for
+        the current search."""
         self._generation += 1
         self._keep_on = keep_on
+        self._keep_row = self.table.cursor_row if keep_on is not None else 0
         self._loading = True
-        self._load_page(None, self._search, self._generation)
+        self._load_page(None, self._search, self._generation, max(rows, PAGE_SIZE))
 
     def _load_more(self) -> None:
         if not self._more or self._loading:
@@ -158,10 +161,14 @@ class InboxScreen(CrmScreen[None]):
 
     @work(thread=True, exit_on_error=False, group="inbox")
     def _load_page(
-        self, after: tuple[datetime, int] | None, search: str, generation: int
+        self,
+        after: tuple[datetime, int] | None,
+        search: str,
+        generation: int,
+        limit: int = PAGE_SIZE,
     ) -> None:
         with self._ws.read() as session:
-            rows = inbox_page(session, after=after, search=search or None)
+            rows = inbox_page(session, after=after, search=search or None, limit=limit)
             # Counting is the slow part on a big inbox: once per fresh load.
             count = inbox_count(session, search or None) if after is None else None
         self.post_message(PageLoaded(rows, count, generation, first=after is None))
@@ -181,11 +188,16 @@ class InboxScreen(CrmScreen[None]):
                 table.add_row(*self._cells(row, now), key=str(row.id))
         if message.rows:
             self._last_key = message.rows[-1].key
-        self._more = len(message.rows) == PAGE_SIZE
+        self._more = len(message.rows) >= PAGE_SIZE
         if message.first and self._keep_on is not None:
             key = str(self._keep_on)
-            if key in table.rows:
-                table.move_cursor(row=table.get_row_index(key), animate=False)
+            # The same lead; if it left the inbox, the row that took its place.
+            index = (
+                table.get_row_index(key)
+                if key in table.rows
+                else min(self._keep_row, table.row_count - 1)
+            )
+            table.move_cursor(row=max(index, 0), animate=False)
         self._show_state()
         self._load_more()
 
@@ -335,7 +347,14 @@ class InboxScreen(CrmScreen[None]):
 
     def action_refresh(self) -> None:
         """Reload from the database, staying on the same lead if it is there."""
-        self._reload(keep_on=self._highlighted_id())
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Reload as many leads as are loaded, keeping the cursor on its lead
+        (live refresh calls this when a colleague commits)."""
+        if not self.is_mounted:
+            return
+        self._reload(keep_on=self._highlighted_id(), rows=self.table.row_count)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -17,10 +17,13 @@ from textual.widgets import Footer, Header, Static
 from crm_tui.errors import CrmError
 from crm_tui.models import Lead
 from crm_tui.queries.leads import LeadDetail, lead_detail
-from crm_tui.services.leads import claim_lead
+from crm_tui.services.edits import Conflict
+from crm_tui.services.leads import BASIC_FIELDS, claim_lead, edit_lead
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
+from screens.conflict import ConflictScreen
 from screens.format import age, changes, when
+from screens.lead_edit import LABELS, LeadEditScreen
 from screens.messages import ClaimFailed, LeadClaimed
 
 
@@ -79,6 +82,37 @@ def lead_fields(detail: LeadDetail, now: datetime) -> list[tuple[str, str]]:
     return [(label, str(item)) for label, item in candidates if item not in (None, "")]
 
 
+class LeadSaved(Message):
+    """The rep's edit was written; ``written`` is field -> [old, new]."""
+
+    def __init__(self, written: dict[str, list[Any]]) -> None:
+        super().__init__()
+        self.written = written
+
+
+class LeadEditConflicted(Message):
+    """A colleague saved the lead first; nothing of the rep's was written."""
+
+    def __init__(
+        self,
+        started: dict[str, Any],
+        mine: dict[str, Any],
+        theirs: dict[str, Any],
+        version: int,
+    ) -> None:
+        super().__init__()
+        self.started = started
+        self.mine = mine
+        self.theirs = theirs
+        self.version = version
+
+
+class LeadSaveFailed(Message):
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 class LeadScreen(CrmScreen[bool]):
     """A lead in full, pushed from the inbox.
 
@@ -88,11 +122,13 @@ class LeadScreen(CrmScreen[bool]):
     | Key(s) | Description |
     | :- | :- |
     | c | Claim this lead. |
+    | e | Edit name, company, title, e-mail, phone and territory. |
     | escape, backspace | Back to the previous screen. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "claim", "Claim", id="claim"),
+        Binding("e", "edit", "Edit", id="edit"),
         Binding("escape,backspace", "back", "Back", key_display="esc", id="back"),
     ]
 
@@ -205,6 +241,87 @@ class LeadScreen(CrmScreen[bool]):
         self.notify(message.reason, title="Not claimed", severity="warning")
         self._load_lead()
 
+    # Editing -----------------------------------------------------------
+
+    def action_edit(self) -> None:
+        """Edit the lead's basic fields."""
+        if self._detail is None:
+            return
+        lead = self._detail.lead
+        started = {key: getattr(lead, key) for key in BASIC_FIELDS}
+        version = lead.version
+
+        def save(changes: dict[str, Any] | None) -> None:
+            if changes:
+                self._save_lead(started, changes, version)
+
+        self.app.push_screen(LeadEditScreen(f"Edit {lead.name}", started), save)
+
+    @work(thread=True, exit_on_error=False, group="save")
+    def _save_lead(
+        self, started: dict[str, Any], changes: dict[str, Any], version: int
+    ) -> None:
+        try:
+            written = edit_lead(
+                self._ws, self.lead_id, version=version, changes=changes
+            )
+        except Conflict:
+            with self._ws.read() as session:
+                lead = session.get(Lead, self.lead_id)
+            if lead is None:
+                self.post_message(LeadSaveFailed(f"Lead #{self.lead_id} is gone."))
+                return
+            theirs = {key: getattr(lead, key) for key in changes}
+            self.post_message(
+                LeadEditConflicted(started, changes, theirs, lead.version)
+            )
+        except CrmError as error:
+            self.post_message(LeadSaveFailed(str(error)))
+        else:
+            self.post_message(LeadSaved(written))
+
+    def on_lead_saved(self, message: LeadSaved) -> None:
+        fields = ", ".join(LABELS[k] for k in message.written if k in LABELS)
+        self.notify(f"Saved: {fields}.", title="Lead saved")
+        self._load_lead()
+
+    def on_lead_save_failed(self, message: LeadSaveFailed) -> None:
+        self.notify(message.reason, title="Not saved", severity="error")
+        self._load_lead()
+
+    def on_lead_edit_conflicted(self, message: LeadEditConflicted) -> None:
+        self._load_lead()
+
+        def resolved(values: dict[str, Any] | None) -> None:
+            if values is None:
+                self.notify(
+                    "Your edit was not saved; the lead shows your colleague's values.",
+                    title="Edit dropped",
+                    severity="warning",
+                )
+                return
+            changes = {k: v for k, v in values.items() if v != message.theirs.get(k)}
+            if not changes:
+                self.notify("Kept your colleague's values.", title="Nothing to save")
+                return
+            self._save_lead(message.theirs, changes, message.version)
+
+        self.app.push_screen(
+            ConflictScreen(
+                f"Lead #{self.lead_id}",
+                LABELS,
+                message.started,
+                message.mine,
+                message.theirs,
+            ),
+            resolved,
+        )
+
+    def refresh_data(self) -> None:
+        """Show the lead as it is now (live refresh: a colleague's change)."""
+        if self.is_mounted:
+            self._load_lead()
+
     def action_back(self) -> None:
         """Back to the inbox (or wherever the lead was opened from)."""
         self.dismiss(self._left_inbox())
@@ -213,4 +330,6 @@ class LeadScreen(CrmScreen[bool]):
         if action == "claim":
             # Shown only while the lead is still there to be claimed.
             return self._detail is not None and not self._left_inbox()
+        if action == "edit":
+            return self._detail is not None and not self._ws.read_only
         return True

@@ -16,6 +16,7 @@ from crm_tui.workspace import Workspace
 from tests.conftest import add_leads, as_user
 
 
+@pytest.mark.sqlite_only
 def test_a_new_file_is_migrated_and_shared_safely(ws: Workspace) -> None:
     info = connection_info(ws.engine)
     assert info == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1}

@@ -14,6 +14,7 @@ import typer
 
 from crm_tui.cli import (
     accounts,
+    audit,
     audits,
     demo,
     exports,
@@ -21,6 +22,7 @@ from crm_tui.cli import (
     imports,
     leads,
     reports,
+    safety,
     users,
 )
 from crm_tui.cli.common import CrmGroup, Options, fail_cleanly
@@ -42,6 +44,9 @@ app.add_typer(audits.merge_app, name="merge")
 app.command("report")(reports.report)
 app.command("audit")(audits.audit)
 app.command("export")(exports.export)
+app.command("backup")(safety.backup)
+app.command("restore")(safety.restore)
+app.command("check")(audit.audit)
 
 
 @app.callback(invoke_without_command=True)

@@ -48,6 +48,8 @@ def workspace(ctx: typer.Context) -> Workspace:
 def introduce(ws: Workspace) -> None:
     """Check the user at the keyboard is known; tell the first one they are
     now the admin."""
+    for warning in ws.warnings:
+        typer.echo(f"crm: warning: {warning}", err=True)
     user = ws.identify()
     ws._user_id = user.id
     if ws.became_admin:

@@ -27,23 +27,18 @@ def add(
     time_zone: Annotated[str, typer.Option(help="Their IANA time zone.")] = "UTC",
 ) -> None:
     """Add a user."""
-    from crm_tui.services.users import create_user
+    from crm_tui.services.users import add_user
 
     ws = workspace(ctx)
-    by = ws.user_id
-    user = ws.write(
-        lambda session: create_user(
-            session,
-            name=name,
-            role=role,
-            at=ws.clock.now(),
-            by=by,
-            email=email,
-            display_name=display_name,
-            territories=territory,
-            languages=language,
-            time_zone=time_zone,
-        )
+    user = add_user(
+        ws,
+        name,
+        role,
+        email=email,
+        display_name=display_name,
+        territories=territory,
+        languages=language,
+        time_zone=time_zone,
     )
     typer.echo(f"Added {user.name} ({user.role}).")
 
@@ -72,9 +67,8 @@ def deactivate(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="Who.")]
 ) -> None:
     """Deactivate a user: they keep their history but get no new leads."""
-    from crm_tui.services.users import deactivate_user
+    from crm_tui.services.users import retire_user
 
     ws = workspace(ctx)
-    by = ws.user_id
-    ws.write(lambda s: deactivate_user(s, name=name, at=ws.clock.now(), by=by))
+    retire_user(ws, name)
     typer.echo(f"Deactivated {name}.")

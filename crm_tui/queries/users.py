@@ -22,6 +22,7 @@ def user_list(session: Session) -> list[dict[str, Any]]:
             "time_zone": u.time_zone,
             "territories": u.territories,
             "languages": u.languages,
+            "version": u.version,
         }
         for u in users
     ]

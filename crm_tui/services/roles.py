@@ -20,6 +20,10 @@ def require_role(session: Session, user_id: int, role: str, action: str) -> User
         raise NotFound(f"There is no user #{user_id}.")
     if RANKS.get(user.role, -1) < RANKS[role]:
         raise NotAllowed(
-            f"Only a {role} or above can {action}; {user.name} is a {user.role}."
+            f"Only {_a(role)} or above can {action}; {user.name} is {_a(user.role)}."
         )
     return user
+
+
+def _a(role: str) -> str:
+    return f"an {role}" if role[:1] in "aeiou" else f"a {role}"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, select
 
 from crm_tui.errors import CrmError, NotFound
 from crm_tui.events import record
 from crm_tui.models import User
+from crm_tui.services.edits import apply_edit
+from crm_tui.services.roles import require_role
+from crm_tui.workspace import Workspace
 
 ROLES = ("rep", "manager", "admin")
 
@@ -83,3 +87,68 @@ def deactivate_user(session: Session, *, name: str, at: datetime, by: int) -> Us
             changes={"active": [True, False]},
         )
     return user
+
+
+# What an admin does, through the workspace: each checks the role first.
+
+
+def add_user(ws: Workspace, name: str, role: str = "rep", **fields: Any) -> User:
+    """An admin adds a colleague (see ``create_user`` for the fields)."""
+    by = ws.user_id
+
+    def add(session: Session) -> User:
+        require_role(session, by, "admin", "add users")
+        return create_user(
+            session, name=name, role=role, at=ws.clock.now(), by=by, **fields
+        )
+
+    return ws.write(add)
+
+
+def retire_user(ws: Workspace, name: str) -> User:
+    """An admin deactivates a colleague, who keeps their history."""
+    by = ws.user_id
+
+    def retire(session: Session) -> User:
+        require_role(session, by, "admin", "deactivate users")
+        if find_user(session, name).id == by:
+            raise CrmError("You cannot deactivate yourself; ask another admin.")
+        return deactivate_user(session, name=name, at=ws.clock.now(), by=by)
+
+    return ws.write(retire)
+
+
+EDITABLE = ("display_name", "email", "role", "active", "time_zone")
+
+
+def edit_user(
+    ws: Workspace, user_id: int, *, version: int, changes: dict[str, Any]
+) -> dict[str, list[Any]]:
+    """An admin changes a colleague's details, from the version they saw."""
+    by = ws.user_id
+    unknown = set(changes) - set(EDITABLE) - {"territories", "languages"}
+    if unknown:
+        raise CrmError(f"These are not user fields one can edit: {sorted(unknown)}")
+    if "role" in changes and changes["role"] not in ROLES:
+        raise CrmError(
+            f"Unknown role {changes['role']!r}: choose one of {', '.join(ROLES)}."
+        )
+
+    def edit(session: Session) -> dict[str, list[Any]]:
+        require_role(session, by, "admin", "change users")
+        if user_id == by and (
+            changes.get("role", "admin") != "admin" or changes.get("active") is False
+        ):
+            raise CrmError("You cannot demote or deactivate yourself.")
+        return apply_edit(
+            session,
+            User,
+            "user",
+            user_id,
+            expected_version=version,
+            changes=changes,
+            at=ws.clock.now(),
+            user_id=by,
+        )
+
+    return ws.write(edit)

@@ -1,0 +1,71 @@
+"""The form for a lead's basic fields, opened from the lead page."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Input, Label
+
+LABELS = {
+    "name": "Name",
+    "company": "Company",
+    "title": "Title",
+    "email": "E-mail",
+    "phone": "Phone",
+    "territory": "Territory",
+}
+
+
+class LeadEditScreen(ModalScreen[dict[str, Any] | None]):
+    """Edit name, company, title, e-mail, phone and territory.
+
+    Dismisses with the fields the rep changed (``None`` when cancelled).
+
+    | Key(s) | Description |
+    | :- | :- |
+    | ctrl+s | Save. |
+    | enter | Save (from any field). |
+    | escape | Cancel. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="edit-save"),
+        Binding("escape", "cancel", "Cancel", id="edit-cancel"),
+    ]
+
+    def __init__(self, title: str, values: dict[str, Any]) -> None:
+        super().__init__()
+        self._title = title
+        self.started = {key: values.get(key) for key in LABELS}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="edit-box") as box:
+            box.border_title = self._title
+            with Grid(id="edit-grid"):
+                for key, label in LABELS.items():
+                    yield Label(label)
+                    yield Input(str(self.started[key] or ""), id=f"edit-{key}")
+        yield Footer()
+
+    def changes(self) -> dict[str, Any]:
+        """The fields whose text differs from what the form started with."""
+        found = {}
+        for key in LABELS:
+            typed = self.query_one(f"#edit-{key}", Input).value.strip() or None
+            if typed != (self.started[key] or None):
+                found[key] = typed
+        return found
+
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        """Save what was changed."""
+        self.dismiss(self.changes())
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)

@@ -1,0 +1,130 @@
+"""Editing a lead on its page; when a colleague saved first, the rep sees
+both versions and chooses: nothing is silently lost or overwritten."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from crm_tui.models import Lead
+from crm_tui.services.leads import edit_lead
+from crm_tui.workspace import Workspace
+from screens.app import CrmApp
+from screens.conflict import ConflictScreen
+from screens.lead import LeadScreen
+from screens.lead_edit import LeadEditScreen
+from tests.conftest import add_leads, as_user
+from tests.test_inbox_app import drive, notices, settle, shown
+
+
+def lead(ws: Workspace, lead_id: int) -> Lead:
+    with ws.read() as session:
+        found = session.get(Lead, lead_id)
+    assert found is not None
+    return found
+
+
+async def type_into(pilot: Pilot[None], field: str, text: str) -> None:
+    box = pilot.app.screen.query_one(f"#edit-{field}", Input)
+    box.value = text
+
+
+def test_an_edit_is_saved_and_shows_in_the_history(ws: Workspace) -> None:
+    [lead_id] = add_leads(ws, 1)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        assert isinstance(app.screen, LeadEditScreen)
+        await type_into(pilot, "title", "Head of Sales")
+        await type_into(pilot, "email", " Ana@Acme.COM ")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+        assert ("information", "Saved: Title, E-mail.") in notices(app)
+        assert "Head of Sales" in shown(app, "#lead-fields")
+        assert "updated" in shown(app, "#lead-history")
+
+    drive(CrmApp(ws, live=False), scenario)
+    saved = lead(ws, lead_id)
+    assert (saved.title, saved.email, saved.email_key, saved.version) == (
+        "Head of Sales",
+        "ana@acme.com",
+        "ana@acme.com",
+        2,
+    )
+
+
+def test_a_colleagues_save_in_between_opens_the_conflict_dialog(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    [lead_id] = add_leads(ws, 1)  # company "Company 0", title None
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await type_into(pilot, "company", "Acme (alex)")
+        await type_into(pilot, "title", "CTO")
+        # Meanwhile sam saves the same lead from his desk.
+        edit_lead(
+            as_user(ws, "sam"),
+            lead_id,
+            version=1,
+            changes={"company": "Acme (sam)", "phone": "+1 415 555 0100"},
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ConflictScreen)
+        # Both changed the company: alex's by default; the title only alex
+        # touched.
+        assert dialog.choice == {"company": "mine", "title": "mine"}
+        await pilot.press("space")  # on company: take sam's
+        assert dialog.choice["company"] == "theirs"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+        assert ("information", "Saved: Title.") in notices(app)
+
+    drive(CrmApp(ws, live=False), scenario)
+    final = lead(ws, lead_id)
+    # sam's company and phone stay, alex's title is added, one version each.
+    assert (final.company, final.phone, final.title, final.version) == (
+        "Acme (sam)",
+        "+14155550100",
+        "CTO",
+        3,
+    )
+
+
+def test_escape_in_the_conflict_dialog_saves_nothing_and_says_so(
+    ws: Workspace,
+) -> None:
+    [lead_id] = add_leads(ws, 1)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await type_into(pilot, "company", "Mine Inc")
+        edit_lead(as_user(ws, "kim"), lead_id, version=1, changes={"company": "Kim"})
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert any("Your edit was not saved" in text for _, text in notices(app))
+        assert "Kim" in shown(app, "#lead-fields")
+
+    drive(CrmApp(ws, live=False), scenario)
+    assert lead(ws, lead_id).company == "Kim"
