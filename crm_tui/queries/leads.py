@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -182,11 +191,16 @@ def lead_detail(session: Session, lead_id: int) -> LeadDetail | None:
 
 
 def history(session: Session, entity: str, entity_id: int) -> list[HistoryEntry]:
-    """Every event of one record, oldest first, with who did it."""
+    """Every event of one record, oldest first, with who did it. A lead's
+    history includes that of the leads merged into it."""
+    ids: Any = [entity_id]
+    if entity == "lead":
+        merged = select(col(Lead.id)).where(col(Lead.merged_into_id) == entity_id)
+        ids = select(literal(entity_id)).union_all(merged)
     query = (
         select(col(Event.at), col(User.name), col(Event.action), col(Event.changes))
         .outerjoin(User, col(User.id) == Event.user_id)
-        .where(col(Event.entity) == entity, col(Event.entity_id) == entity_id)
+        .where(col(Event.entity) == entity, col(Event.entity_id).in_(ids))
         .order_by(col(Event.id))
     )
     return [HistoryEntry(*row) for row in session.execute(query)]

@@ -14,6 +14,7 @@ long as neither lead was edited since.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import update
@@ -137,12 +138,11 @@ def merge_leads(
             ids = list(
                 session.exec(select(model.id).where(model.lead_id == other_id)).all()
             )
-            if ids:
-                session.execute(
-                    update(model).where(model.id.in_(ids)).values(lead_id=survivor_id)
-                )
+            _relink(session, entity, model, ids, other_id, survivor_id, now, user_id)
             moved[entity] = ids
-        moved["event"] = _move_history(session, other_id, survivor_id)
+        # The log is append-only: the other lead's events stay its own, and
+        # the survivor's history reads them through ``merged_into_id``.
+        moved["event"] = _history_of(session, other_id)
         moved["lead"] = [
             i
             for i in session.exec(
@@ -150,12 +150,7 @@ def merge_leads(
             ).all()
             if i is not None
         ]
-        if moved["lead"]:
-            session.execute(
-                update(Lead)
-                .where(col(Lead.id).in_(moved["lead"]))
-                .values(merged_into_id=survivor_id)
-            )
+        _repoint_merged(session, moved["lead"], other_id, survivor_id, now, user_id)
         old_status = other.status
         survivor.version += 1
         survivor.updated_at = now
@@ -222,17 +217,71 @@ def _live(session: Session, lead_id: int) -> Lead:
     return lead
 
 
-def _move_history(session: Session, from_id: int, to_id: int) -> list[int]:
-    ids = list(
-        session.exec(
-            select(Event.id).where(Event.entity == "lead", Event.entity_id == from_id)
-        ).all()
-    )
-    if ids:
-        session.execute(
-            update(Event).where(col(Event.id).in_(ids)).values(entity_id=to_id)
-        )
+def _history_of(session: Session, lead_id: int) -> list[int]:
+    ids = session.exec(
+        select(Event.id).where(Event.entity == "lead", Event.entity_id == lead_id)
+    ).all()
     return [i for i in ids if i is not None]
+
+
+def _relink(
+    session: Session,
+    entity: str,
+    model: Any,
+    ids: list[int],
+    from_id: int,
+    to_id: int,
+    at: datetime,
+    user_id: int,
+) -> None:
+    """Point rows from one lead to the other; a versioned row gets its new
+    version and an event, as every change to it does."""
+    if not ids:
+        return
+    values: dict[str, Any] = {"lead_id": to_id}
+    versioned = hasattr(model, "version")
+    if versioned:
+        values["version"] = model.version + 1
+    session.execute(update(model).where(model.id.in_(ids)).values(**values))
+    if versioned:
+        for row_id in ids:
+            record(
+                session,
+                at=at,
+                user_id=user_id,
+                entity=entity,
+                entity_id=row_id,
+                action="relinked",
+                changes={"lead_id": [from_id, to_id]},
+            )
+
+
+def _repoint_merged(
+    session: Session,
+    ids: list[int],
+    from_id: int,
+    to_id: int,
+    at: datetime,
+    user_id: int,
+) -> None:
+    """Leads merged into ``from_id`` earlier now count as merged into ``to_id``."""
+    if not ids:
+        return
+    session.execute(
+        update(Lead)
+        .where(col(Lead.id).in_(ids))
+        .values(merged_into_id=to_id, version=col(Lead.version) + 1)
+    )
+    for lead_id in ids:
+        record(
+            session,
+            at=at,
+            user_id=user_id,
+            entity="lead",
+            entity_id=lead_id,
+            action="merged_into",
+            changes={"merged_into_id": [from_id, to_id]},
+        )
 
 
 def undo_merge(ws: Workspace, event_id: int) -> Merged:
@@ -262,24 +311,22 @@ def undo_merge(ws: Workspace, event_id: int) -> Merged:
             )
         moved: dict[str, list[int]] = saved["moved"]
         for entity, model in MOVED.items():
-            if moved.get(entity):
-                session.execute(
-                    update(model)
-                    .where(model.id.in_(moved[entity]), model.lead_id == survivor_id)
-                    .values(lead_id=other_id)
-                )
-        if moved.get("event"):
-            session.execute(
-                update(Event)
-                .where(col(Event.id).in_(moved["event"]))
-                .values(entity_id=other_id)
+            still_here = [
+                i
+                for i in session.exec(
+                    select(model.id).where(
+                        model.id.in_(moved.get(entity) or []),
+                        model.lead_id == survivor_id,
+                    )
+                ).all()
+                if i is not None
+            ]
+            _relink(
+                session, entity, model, still_here, survivor_id, other_id, now, user_id
             )
-        if moved.get("lead"):
-            session.execute(
-                update(Lead)
-                .where(col(Lead.id).in_(moved["lead"]))
-                .values(merged_into_id=other_id)
-            )
+        _repoint_merged(
+            session, moved.get("lead") or [], survivor_id, other_id, now, user_id
+        )
         restored: dict[str, list[Any]] = {}
         for name, (old, new) in changes.items():
             # Merged fields are text and ids, kept in the log as they were.
