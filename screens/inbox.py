@@ -352,7 +352,8 @@ class InboxScreen(CrmScreen[None]):
     def refresh_data(self) -> None:
         """Reload as many leads as are loaded, keeping the cursor on its lead
         (live refresh calls this when a colleague commits)."""
-        if not self.is_mounted:
+        # A change can arrive while the app is closing and the table is gone.
+        if not self.is_mounted or not self.query(LeadTable):
             return
         self._reload(keep_on=self._highlighted_id(), rows=self.table.row_count)
 
