@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli import demo, imports, leads, users
+from crm_tui.cli import deals, demo, imports, leads, users
 from crm_tui.cli.common import CrmGroup, Options, fail_cleanly
 
 app = typer.Typer(
@@ -24,6 +24,8 @@ app = typer.Typer(
 )
 app.add_typer(leads.app, name="leads")
 app.add_typer(users.app, name="users")
+app.add_typer(deals.app, name="deals")
+app.add_typer(deals.tasks_app, name="tasks")
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
 
