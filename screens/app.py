@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -23,6 +23,8 @@ class CrmApp(App[None]):
     | :- | :- |
     | ? | Show the keys of the current screen. |
     | q | Quit. |
+    | b | The pipeline board. |
+    | t | My day: tasks and deals that need a next step. |
     | ctrl+p | The command palette: every key of the screen, by name. |
     """
 
@@ -32,6 +34,8 @@ class CrmApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
+        Binding("b", "board", "Pipeline", id="board"),
+        Binding("t", "my_day", "My day", id="my-day"),
     ]
 
     def __init__(self, ws: Workspace) -> None:
@@ -41,6 +45,29 @@ class CrmApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(InboxScreen(self.ws))
+
+    def action_board(self) -> None:
+        """Open the pipeline board (or go back to it)."""
+        from screens.board import BoardScreen
+
+        self._open(BoardScreen, lambda: BoardScreen(self.ws))
+
+    def action_my_day(self) -> None:
+        """Open my day: tasks due and deals that need a next step."""
+        from screens.my_day import MyDayScreen
+
+        self._open(MyDayScreen, lambda: MyDayScreen(self.ws))
+
+    def _open(self, kind: type[Screen[None]], make: Callable[[], Screen[None]]) -> None:
+        if isinstance(self.screen, kind):
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, kind):
+                # Already open underneath: go back to it rather than stack a copy.
+                while not isinstance(self.screen, kind):
+                    self.pop_screen()
+                return
+        self.push_screen(make())
 
     def action_help(self) -> None:
         """Show the keys of the screen the rep is looking at."""
