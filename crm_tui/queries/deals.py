@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from crm_tui.models import Account, Activity, Deal, Event, Task, User
@@ -38,8 +39,10 @@ class BoardFilter:
             conditions.append(col(Deal.owner_id) == self.owner_id)
         if self.text.strip():
             like = f"%{self.text.strip()}%"
+            # An alias, so the board's own join of Account is not correlated.
+            account = aliased(Account)
             on_account = exists().where(
-                col(Account.id) == col(Deal.account_id), col(Account.name).ilike(like)
+                col(account.id) == col(Deal.account_id), col(account.name).ilike(like)
             )
             conditions.append(or_(col(Deal.title).ilike(like), on_account))
         return conditions
