@@ -154,6 +154,7 @@ def import_deals(
     _check_stages(pipeline, index, stage_map, process)
     report = DealImportReport(file=path.name, read=len(pipeline.rows))
     run = _Run(ws, pipeline, index, stage_map, report)
+    run.has_team = teams is not None
     run.team = _read_team(teams) if teams else {}
     run.account_rows = _read_accounts(accounts) if accounts else {}
     run.products = _read_products(products) if products else {}
@@ -304,6 +305,7 @@ class _Run:
         self.user_id = ws.user_id
         self.source_system = table.header[index["opportunity_id"]].strip()
         self.team: dict[str, tuple[str | None, str | None]] = {}
+        self.has_team = False
         self.account_rows: dict[str, dict[str, str]] = {}
         self.products: dict[str, str] = {}
         self.users: dict[str, int] = {}  # full name (casefolded) -> user id
@@ -573,7 +575,7 @@ class _Run:
         return found
 
     def _owner(self, session: Session, agent: str, now: datetime) -> int:
-        if self.team and agent not in self.team:
+        if self.has_team and agent not in self.team:
             self.report.agents_not_in_team[agent] += 1
         return self._ensure_user(session, agent, "rep", None, None, now)
 
