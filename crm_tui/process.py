@@ -60,6 +60,8 @@ class Choice(_Strict):
     label: str
     definition: str = ""
     needs_note: bool = False
+    # Set by imports and audits only (``not recorded``); never offered to a rep.
+    internal: bool = False
 
 
 class Dimension(_Strict):
@@ -120,6 +122,9 @@ class Stage(_Strict):
     tasks: list[TaskTemplate] = []
     stalled_after_days: int | None = None
     closed: Literal["won", "lost"] | None = None
+    # A parked stage (nurture) holds real deals that are not being worked
+    # now: they are open but not flagged for missing decision dates or stalling.
+    parked: bool = False
 
 
 class ChecklistItem(_Strict):
@@ -204,6 +209,17 @@ class Process(_Strict):
     @property
     def open_stages(self) -> list[Stage]:
         return [s for s in self.stages if s.closed is None]
+
+    def lost_reason(self, key_or_label: str) -> Choice:
+        """A lost reason by its key or label, case-insensitively."""
+        wanted = key_or_label.strip().casefold()
+        for reason in self.lost_reasons:
+            if wanted in (reason.key.casefold(), reason.label.casefold()):
+                return reason
+        keys = ", ".join(r.key for r in self.lost_reasons if not r.internal)
+        raise ProcessError(
+            f"There is no lost reason {key_or_label!r}; use one of: {keys}."
+        )
 
 
 def load_process(path: Path | None = None) -> Process:

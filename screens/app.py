@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import ClassVar
@@ -36,6 +36,8 @@ class CrmApp(App[None]):
     | R | The reports. |
     | A | The audits. |
     | D | What each stage and term means. |
+    | b | The pipeline board. |
+    | M | My day: tasks and deals that need a next step. |
     | ctrl+p | The command palette: every key of the screen, by name. |
     | h | My hand-offs: to submit, sent back, to accept. |
     | H | Every hand-off waiting, with how long (for a manager). |
@@ -55,6 +57,8 @@ class CrmApp(App[None]):
         Binding("R", "reports", "Reports", id="reports"),
         Binding("A", "audits", "Audits", id="audits"),
         Binding("D", "definitions", "Definitions", id="definitions"),
+        Binding("b", "board", "Pipeline", id="board"),
+        Binding("M", "my_day", "My day", id="my-day"),
     ]
 
     def __init__(self, ws: Workspace, *, live: bool = True) -> None:
@@ -145,6 +149,29 @@ class CrmApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, LiveScreen):
                 screen.refresh_data()
+
+    def action_board(self) -> None:
+        """Open the pipeline board (or go back to it)."""
+        from screens.board import BoardScreen
+
+        self._open(BoardScreen, lambda: BoardScreen(self.ws))
+
+    def action_my_day(self) -> None:
+        """Open my day: tasks due and deals that need a next step."""
+        from screens.my_day import MyDayScreen
+
+        self._open(MyDayScreen, lambda: MyDayScreen(self.ws))
+
+    def _open(self, kind: type[Screen[None]], make: Callable[[], Screen[None]]) -> None:
+        if isinstance(self.screen, kind):
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, kind):
+                # Already open underneath: go back to it rather than stack a copy.
+                while not isinstance(self.screen, kind):
+                    self.pop_screen()
+                return
+        self.push_screen(make())
 
     def action_help(self) -> None:
         """Show the keys of the screen the rep is looking at."""

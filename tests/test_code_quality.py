@@ -38,6 +38,8 @@ def test_the_core_loads_without_textual() -> None:
         "import sys\n"
         "import crm_tui.cli, crm_tui.importing.leads, crm_tui.queries.leads\n"
         "import crm_tui.services.leads, crm_tui.demo\n"
+        "import crm_tui.services.deals, crm_tui.queries.deals\n"
+        "import crm_tui.importing.deals, crm_tui.rules.stages\n"
         "assert 'textual' not in sys.modules, 'the core loaded Textual'\n"
     )
     done = run(sys.executable, "-c", probe)

@@ -18,6 +18,7 @@ def test_the_default_process_has_the_stages_a_team_expects() -> None:
         "Qualified opportunity",
         "Proposal sent",
         "Negotiation",
+        "Nurture",
         "Closed won",
         "Closed lost",
     ]

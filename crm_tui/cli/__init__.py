@@ -16,6 +16,7 @@ from crm_tui.cli import (
     accounts,
     audit,
     audits,
+    deals,
     demo,
     exports,
     handoffs,
@@ -36,6 +37,8 @@ app = typer.Typer(
 )
 app.add_typer(leads.app, name="leads")
 app.add_typer(users.app, name="users")
+app.add_typer(deals.app, name="deals")
+app.add_typer(deals.tasks_app, name="tasks")
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
 app.add_typer(handoffs.app, name="handoffs")

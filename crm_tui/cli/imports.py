@@ -116,3 +116,87 @@ def print_summary(report: ImportReport) -> None:
             f"{len(report.duplicates)} duplicate rows were linked to the leads they "
             "match; `--json` lists them."
         )
+
+
+@app.command("deals")
+def import_deals_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The opportunities CSV file.")],
+    stage: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--stage",
+            help='Map a stage of the file to ours: "Won=Closed won" (repeatable).',
+        ),
+    ] = None,
+    stage_map: Annotated[
+        Path | None,
+        typer.Option(help='A file of "Their stage=Our stage" lines.'),
+    ] = None,
+    teams: Annotated[
+        Path | None,
+        typer.Option(
+            help="Agents, managers, regions (default: sales_teams.csv beside FILE)."
+        ),
+    ] = None,
+    accounts: Annotated[
+        Path | None,
+        typer.Option(help="Accounts (default: accounts.csv beside FILE)."),
+    ] = None,
+    products: Annotated[
+        Path | None,
+        typer.Option(help="Products (default: products.csv beside FILE)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import deals (opportunities) with their team, accounts and products."""
+    from crm_tui.importing.deals import (
+        import_deals,
+        parse_stage_map,
+        read_stage_map_file,
+        sibling,
+    )
+
+    ws = workspace(ctx)
+    pairs = read_stage_map_file(stage_map) if stage_map else []
+    mapping = parse_stage_map(pairs + list(stage or []), ws.process)
+    show_bar = not as_json and sys.stderr.isatty()
+    with _progress(show_bar, file.name) as progress:
+        report = import_deals(
+            ws,
+            file,
+            stage_map=mapping,
+            teams=teams or sibling(file, "sales_teams.csv"),
+            accounts=accounts or sibling(file, "accounts.csv"),
+            products=products or sibling(file, "products.csv"),
+            progress=progress,
+        )
+    if as_json:
+        print_json(report.as_json())
+        return
+    summary = report.as_json()
+    typer.echo(
+        f"{report.file}: {report.read} rows read = {report.created} created + "
+        f"{report.updated} updated + {len(report.duplicates)} duplicates + "
+        f"{len(report.rejections)} rejected"
+    )
+    for name, count in report.stages.items():
+        typer.echo(f"  {name}: {count}")
+    typer.echo(
+        f"{len(report.users_created)} users and {report.accounts_created} accounts "
+        f"created; {report.rows_without_account} deals have no account."
+    )
+    for alias, found in summary["products_read_as"].items():
+        typer.echo(
+            f"  product {alias!r} read as {found['product']!r} ({found['rows']} rows)"
+        )
+    for name, count in report.unknown_products.items():
+        typer.echo(f"  unknown product {name!r}: {count} rows")
+    for name, count in report.unknown_accounts.items():
+        typer.echo(f"  account {name!r} is not in the accounts file: {count} rows")
+    if report.lost_not_recorded:
+        typer.echo(
+            f"  {report.lost_not_recorded} lost deals had no reason: 'not recorded'"
+        )
+    for note in report.rejections[:20]:
+        typer.echo(f"  {note.reason}")

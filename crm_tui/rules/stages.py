@@ -1,0 +1,331 @@
+"""Stage rules: what a deal needs to enter or leave a stage, which tasks
+entering creates, and when an open deal has stalled.
+
+Pure functions over plain values and the typed process, so the services,
+the importer and the tests all apply the same rules without a database.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any, Literal
+
+from crm_tui.errors import CrmError, ProcessError
+from crm_tui.normalize import InvalidValue, parse_timestamp
+from crm_tui.process import BusinessHours, Process, Stage, TaskTemplate
+
+FieldKind = Literal["money", "date", "datetime", "choice", "text"]
+
+
+@dataclass(frozen=True)
+class GateField:
+    """A deal field a stage gate can ask for, and how a person enters it."""
+
+    name: str
+    label: str
+    kind: FieldKind
+    hint: str = ""
+
+
+GATE_FIELDS: dict[str, GateField] = {
+    f.name: f
+    for f in (
+        GateField("amount", "Amount", "money", "e.g. 12500"),
+        GateField("close_on", "Close date", "date", "YYYY-MM-DD"),
+        GateField("decision_on", "Decision date", "date", "YYYY-MM-DD"),
+        GateField(
+            "next_meeting_at", "Next meeting", "datetime", "YYYY-MM-DD HH:MM, ahead"
+        ),
+        GateField("lost_reason", "Lost reason", "choice"),
+        GateField("lost_note", "Note on why it was lost", "text"),
+    )
+}
+
+# A meeting that has already happened is not a next meeting: these fields
+# only satisfy a gate while they lie ahead.
+FUTURE_FIELDS = frozenset({"next_meeting_at"})
+
+# The one alternative a leave gate can name that is not a deal field: a deal
+# leaving disqualified goes to closed lost, whose own gate asks the reason.
+DISQUALIFY = "disqualify_reason"
+
+TASK_KINDS = ("call", "email", "meeting", "demo", "review", "deadline")
+
+
+class BadValue(CrmError):
+    """A value typed for a gate field cannot be read."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """One thing a deal lacks for a move: the field to ask for, and why."""
+
+    field: str
+    label: str
+    kind: FieldKind
+    why: str
+    choices: tuple[tuple[str, str], ...] = ()  # (key, label) for a choice
+    hint: str = ""
+
+
+def has_value(name: str, value: Any, now: datetime) -> bool:
+    """Whether ``value`` satisfies a gate on field ``name`` at ``now``."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return False
+    if name in FUTURE_FIELDS and isinstance(value, datetime):
+        return value > now
+    return True
+
+
+def missing_to_move(
+    process: Process,
+    deal: Mapping[str, Any],
+    from_key: str | None,
+    to_key: str,
+    now: datetime,
+) -> list[Need]:
+    """What a deal with fields ``deal`` lacks to go from one stage to another.
+
+    ``deal`` holds the deal's current gate fields with any values the person
+    supplied for this move already merged in. An empty list means it may go.
+    """
+    target = process.stage(to_key)
+    needs: list[Need] = []
+    if from_key is not None and from_key != target.key:
+        source = process.stage(from_key)
+        needs.extend(_leave_needs(process, source, target, deal, now))
+    for name in target.requires:
+        if not has_value(name, deal.get(name), now) and name not in _fields(needs):
+            needs.append(_need(process, name, f"to enter {target.name}"))
+    reason = deal.get("lost_reason")
+    if (
+        target.closed == "lost"
+        and reason
+        and not has_value("lost_note", deal.get("lost_note"), now)
+    ):
+        choice = _known_reason(process, str(reason))
+        if choice is not None and choice.needs_note:
+            why = f"a lost reason of {choice.label!r} needs a note"
+            needs.append(_need(process, "lost_note", why))
+    return needs
+
+
+def _leave_needs(
+    process: Process,
+    source: Stage,
+    target: Stage,
+    deal: Mapping[str, Any],
+    now: datetime,
+) -> list[Need]:
+    options = source.leave_requires_any
+    if not options:
+        return []
+    if DISQUALIFY in options and target.closed == "lost":
+        return []
+    if any(has_value(name, deal.get(name), now) for name in options):
+        return []
+    askable = [name for name in options if name in GATE_FIELDS]
+    if not askable:
+        return []
+    others = [n for n in options if n != askable[0]]
+    alternative = ""
+    if DISQUALIFY in others:
+        alternative = ", or close it lost with a reason"
+    why = f"to leave {source.name}{alternative}"
+    return [_need(process, askable[0], why)]
+
+
+def _fields(needs: list[Need]) -> set[str]:
+    return {n.field for n in needs}
+
+
+def _need(process: Process, name: str, why: str) -> Need:
+    spec = GATE_FIELDS.get(name)
+    if spec is None:
+        raise ProcessError(
+            f"The process asks for {name!r}, which no deal has; "
+            f"gates can ask for: {', '.join(GATE_FIELDS)}."
+        )
+    choices: tuple[tuple[str, str], ...] = ()
+    if name == "lost_reason":
+        choices = tuple(
+            (r.key, r.label) for r in process.lost_reasons if not r.internal
+        )
+    return Need(name, spec.label, spec.kind, why, choices, spec.hint)
+
+
+def _known_reason(process: Process, key: str) -> Any:
+    try:
+        return process.lost_reason(key)
+    except ProcessError:
+        return None
+
+
+def describe_needs(needs: list[Need]) -> str:
+    """``Amount (to enter Proposal sent), Close date (…)`` for one line."""
+    return "; ".join(f"{n.label} ({n.why})" for n in needs)
+
+
+# -- Reading typed values -----------------------------------------------------
+
+
+def parse_value(process: Process, name: str, text: str) -> Any:
+    """A gate field's value from what a person typed (CLI ``--set``, a form)."""
+    spec = GATE_FIELDS.get(name)
+    if spec is None:
+        raise BadValue(
+            f"{name!r} is not a field a move can set; use one of: "
+            f"{', '.join(GATE_FIELDS)}."
+        )
+    text = text.strip()
+    if not text:
+        return None
+    if spec.kind == "money":
+        cleaned = text.replace(",", "").replace("$", "").replace("€", "").strip()
+        try:
+            amount = Decimal(cleaned)
+        except InvalidOperation as exc:
+            raise BadValue(f"{spec.label}: {text!r} is not an amount.") from exc
+        if not amount.is_finite() or amount < 0:
+            raise BadValue(f"{spec.label}: {text!r} is not an amount.")
+        return amount.quantize(Decimal("0.01"))
+    if spec.kind == "date":
+        return _date(spec.label, text)
+    if spec.kind == "datetime":
+        try:
+            return parse_timestamp(text, process.team.zone)
+        except InvalidValue as exc:
+            raise BadValue(f"{spec.label}: {exc}.") from exc
+    if spec.kind == "choice":
+        try:
+            return process.lost_reason(text).key
+        except ProcessError as exc:
+            raise BadValue(str(exc)) from exc
+    return text
+
+
+def _date(label: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return parse_timestamp(text).date()
+    except InvalidValue as exc:
+        raise BadValue(f"{label}: {exc}.") from exc
+
+
+# -- Tasks a stage creates ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    kind: str
+    title: str
+    due_at: datetime
+
+
+def tasks_on_entry(
+    process: Process, stage: Stage, entered_at: datetime
+) -> list[TaskSpec]:
+    """The tasks entering ``stage`` at ``entered_at`` creates."""
+    return [
+        TaskSpec(t.kind, t.title, task_due(process, t, entered_at)) for t in stage.tasks
+    ]
+
+
+def task_due(process: Process, template: TaskTemplate, start: datetime) -> datetime:
+    """When a task made from ``template`` at ``start`` is due: wall-clock
+    hours, or business days in the team's time zone (same local time, weekends
+    and holidays skipped)."""
+    if template.due_business_days is not None:
+        days = math.ceil(template.due_business_days)
+        return add_business_days(process, start, days)
+    return start + timedelta(hours=template.due_hours or 24)
+
+
+def add_business_days(process: Process, start: datetime, days: int) -> datetime:
+    # TODO: the lead SLA clock (rules/sla.py) counts business hours too; the
+    # two should share one calendar once both have landed.
+    hours: BusinessHours = process.business_hours
+    zone = process.team.zone
+    local = start.astimezone(zone)
+    day = local.date()
+    left = days
+    while left > 0:
+        day += timedelta(days=1)
+        if _is_business_day(hours, day):
+            left -= 1
+    when = local.time()
+    if when < hours.start or when > hours.end:
+        when = hours.start if when < hours.start else hours.end
+    return datetime.combine(day, when, tzinfo=zone).astimezone(start.tzinfo)
+
+
+def _is_business_day(hours: BusinessHours, day: date) -> bool:
+    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
+    return weekday in hours.days and day not in hours.holidays
+
+
+# -- Next-step discipline -------------------------------------------------------
+
+
+def is_stalled(stage: Stage, last_touch: datetime, now: datetime) -> bool:
+    """No activity (nor a stage change) for longer than the stage allows."""
+    if stage.closed or stage.parked or stage.stalled_after_days is None:
+        return False
+    return now - last_touch > timedelta(days=stage.stalled_after_days)
+
+
+@dataclass(frozen=True)
+class Flags:
+    """What a rep should fix on an open deal."""
+
+    no_next_step: bool = False
+    no_decision_date: bool = False
+    stalled: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.no_next_step or self.no_decision_date or self.stalled
+
+    def words(self) -> list[str]:
+        found = []
+        if self.no_next_step:
+            found.append("no next step")
+        if self.no_decision_date:
+            found.append("no decision date")
+        if self.stalled:
+            found.append("stalled")
+        return found
+
+
+def deal_flags(
+    stage: Stage,
+    *,
+    next_step_at: datetime | None,
+    decision_on: date | None,
+    last_touch: datetime,
+    now: datetime,
+) -> Flags:
+    """The flags of one deal; closed deals have none."""
+    if stage.closed:
+        return Flags()
+    return Flags(
+        no_next_step=next_step_at is None or next_step_at <= now,
+        no_decision_date=decision_on is None and not stage.parked,
+        stalled=is_stalled(stage, last_touch, now),
+    )
+
+
+def neighbour_stage(process: Process, key: str, step: int) -> Stage | None:
+    """The stage ``step`` places after (or before) ``key`` on the board."""
+    keys = [s.key for s in process.stages]
+    index = keys.index(process.stage(key).key) + step
+    if 0 <= index < len(keys):
+        return process.stages[index]
+    return None

@@ -1,0 +1,630 @@
+"""The pipeline board: one column per stage, a card per deal, moved from the
+keyboard.
+
+Each column shows its true count and total, but holds only the cards it has
+loaded: a page of the top cards comes from a keyset query in a thread worker,
+and the next page when the focus nears the end of what is loaded. A board of
+50,000 open deals mounts a few dozen card widgets, not 50,000.
+
+A move that lacks what its stage needs opens a small form asking for exactly
+that and then moves; cancelling it leaves the card where it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, Input, Static
+
+from crm_tui.errors import CrmError
+from crm_tui.process import Stage
+from crm_tui.queries.deals import (
+    CARD_PAGE,
+    BoardFilter,
+    Card,
+    ColumnTotals,
+    column_page,
+    column_totals,
+)
+from crm_tui.queries.users import user_list
+from crm_tui.rules.stages import Need, neighbour_stage
+from crm_tui.services.deals import GateMissing, move_deal, reorder_deal
+from crm_tui.workspace import Workspace
+from screens.base import CrmScreen
+from screens.forms import GateForm, Picker
+
+# Fetch the next page while this many loaded cards are still below the focus.
+LOAD_AHEAD = 3
+
+# A card's text width: the column's 30 cells less its border and padding.
+CARD_WIDTH = 25
+
+MOVE = Binding.Group("Move focus", compact=True)
+CARD = Binding.Group("Move card", compact=True)
+ORDER = Binding.Group("Reorder", compact=True)
+
+
+def money(amount: Decimal | None) -> str:
+    """An amount at a glance: ``$12,500``, ``$1.2M``."""
+    if amount is None:
+        return "—"
+    if amount >= 1_000_000:
+        return f"${amount / 1_000_000:.1f}M"
+    return f"${amount:,.0f}"
+
+
+def card_text(card: Card, now: datetime, width: int = CARD_WIDTH) -> Text:
+    """What a card says: the deal, its account, amount and owner, how long it
+    has sat in its stage, and its next step or a warning that it has none.
+    One line each, cut to the card's width."""
+
+    def cut(line: str) -> str:
+        return line if len(line) <= width else line[: width - 1] + "…"
+
+    days = max(0, (now - card.stage_entered_at).days)
+    text = Text()
+    text.append(cut(card.title or "(untitled)"), style="bold")
+    text.append("\n")
+    text.append(cut(card.account or "no account"), style="" if card.account else "dim")
+    text.append("\n")
+    text.append(cut(f"{money(card.amount)} · {card.owner or 'nobody'} · {days}d"))
+    text.append("\n")
+    if card.flags.no_next_step:
+        text.append("⚠ no next step", style="bold yellow")
+    elif card.next_step_at is not None:
+        step = cut(f"▸ {card.next_step_at:%b %d} {card.next_step}")
+        text.append(step, style="green")
+    if card.flags.stalled:
+        text.append("\n⚠ stalled", style="bold red")
+    return text
+
+
+class ColumnCards(VerticalScroll, can_focus=False):
+    """A column's cards; the board, not the scroll, takes the keys."""
+
+
+class BoardScroll(HorizontalScroll, can_focus=False):
+    """The columns side by side, scrolled to the focused one."""
+
+
+class CardView(Static):
+    """One deal's card."""
+
+    def __init__(self, card: Card, now: datetime) -> None:
+        super().__init__(card_text(card, now), classes="card", markup=False)
+        self.card = card
+
+
+class StageColumn(Vertical):
+    """A stage's column: its header with count and total, and the cards it
+    has loaded so far."""
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(classes="column", id=f"column-{stage.key}")
+        self.stage = stage
+        self.cards: list[Card] = []
+        self.totals = ColumnTotals(0, Decimal(0))
+        self.more = False
+        self.loading = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.stage.name, classes="column-title", markup=False)
+        yield Static("", classes="column-totals")
+        yield ColumnCards(classes="column-cards")
+
+    @property
+    def body(self) -> ColumnCards:
+        return self.query_one(".column-cards", ColumnCards)
+
+    def show_totals(self) -> None:
+        count = self.totals.count
+        shown = (
+            f"{count:,} deal{'s' if count != 1 else ''} · {money(self.totals.amount)}"
+        )
+        self.query_one(".column-totals", Static).update(shown)
+
+    def set_cards(self, cards: list[Card], now: datetime, *, first: bool) -> None:
+        """Show a first page (replacing what was there) or append the next."""
+        if first:
+            self.cards = []
+            self.body.remove_children()
+        fresh = [c for c in cards if c.id not in {k.id for k in self.cards}]
+        self.cards.extend(fresh)
+        self.more = len(cards) == CARD_PAGE
+        if fresh:
+            self.body.mount_all(CardView(card, now) for card in fresh)
+        self.show_totals()
+
+    def card_views(self) -> list[CardView]:
+        return list(self.body.query(CardView))
+
+
+class BoardLoaded(Message):
+    """Every column's totals and first page came back."""
+
+    def __init__(
+        self,
+        generation: int,
+        totals: dict[str, ColumnTotals],
+        pages: dict[str, list[Card]],
+    ) -> None:
+        super().__init__()
+        self.generation = generation
+        self.totals = totals
+        self.pages = pages
+
+
+class ColumnPageLoaded(Message):
+    """The next page of one column came back."""
+
+    def __init__(self, generation: int, stage: str, cards: list[Card]) -> None:
+        super().__init__()
+        self.generation = generation
+        self.stage = stage
+        self.cards = cards
+
+
+class DealMoved(Message):
+    """A deal is in a new stage (or a new place in its column)."""
+
+    def __init__(self, deal_id: int, stage: str, note: str) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.stage = stage
+        self.note = note
+
+
+class MoveNeedsMore(Message):
+    """A move lacks what its stage gates need; ask for exactly that."""
+
+    def __init__(
+        self, deal_id: int, stage: Stage, needs: list[Need], given: dict[str, str]
+    ) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.stage = stage
+        self.needs = needs
+        self.given = given
+
+
+class MoveFailed(Message):
+    """A move or reorder could not happen; ``reason`` is for the rep."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Focus:
+    column: int = 0
+    card: int = 0
+
+
+class BoardScreen(CrmScreen[None]):
+    """The pipeline: every stage a column, every deal a card.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | h l, left right | Move between columns. |
+    | j k, down up | Move between cards. |
+    | > < (shift+right/left) | Move the card to the next / previous stage. |
+    | m | Move the card to a stage you choose. |
+    | J K (shift+down/up) | Move the card down / up in its column. |
+    | o | Whose deals: mine, a rep's, everyone's. |
+    | / | Filter by deal or account name. |
+    | enter | Open the deal. |
+    | r | Refresh. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("h,left", "column(-1)", "Left", group=MOVE, id="left"),
+        Binding("l,right", "column(1)", "Right", group=MOVE, id="right"),
+        Binding("k,up", "card(-1)", "Up", group=MOVE, id="up"),
+        Binding("j,down", "card(1)", "Down", group=MOVE, id="down"),
+        Binding(
+            "greater_than_sign,shift+right",
+            "step(1)",
+            "Next stage",
+            key_display=">",
+            group=CARD,
+            id="next-stage",
+        ),
+        Binding(
+            "less_than_sign,shift+left",
+            "step(-1)",
+            "Previous stage",
+            key_display="<",
+            group=CARD,
+            id="previous-stage",
+        ),
+        Binding("m", "move_to", "Move to…", id="move-to"),
+        Binding(
+            "K,shift+up",
+            "reorder(-1)",
+            "Card up",
+            key_display="K",
+            group=ORDER,
+            id="card-up",
+        ),
+        Binding(
+            "J,shift+down",
+            "reorder(1)",
+            "Card down",
+            key_display="J",
+            group=ORDER,
+            id="card-down",
+        ),
+        Binding("enter", "open", "Open", id="open"),
+        Binding("o", "owner", "Whose", id="owner"),
+        Binding("slash", "search", "Filter", key_display="/", id="search"),
+        Binding("escape", "clear_search", "Clear filter", id="clear-search"),
+        Binding("r", "reload", "Refresh", id="refresh"),
+    ]
+
+    # The board itself takes the keys; the filter box only when opened.
+    AUTO_FOCUS = ""
+
+    def __init__(self, ws: Workspace) -> None:
+        super().__init__()
+        self._ws = ws
+        self._stages = list(ws.process.stages)
+        self._filter = BoardFilter()
+        self._owner_label = "everyone"
+        self._generation = 0
+        self._focus = Focus()
+        # Where the focus should land once the next load arrives.
+        self._follow: tuple[str, int] | None = None
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="title-bar"):
+            yield Static("Pipeline", id="board-title", classes="title")
+            yield Static("", id="board-filter", classes="title-note")
+        yield Input(placeholder="Filter by deal or account name", id="board-search")
+        with BoardScroll(id="board-columns"):
+            for stage in self._stages:
+                yield StageColumn(stage)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#board-columns").loading = True
+        self.reload()
+
+    # Loading -------------------------------------------------------------
+
+    @property
+    def columns(self) -> list[StageColumn]:
+        return list(self.query(StageColumn))
+
+    def refresh_data(self) -> None:
+        """Live refresh: a colleague committed; reload and keep the focus."""
+        if self.is_mounted:
+            self.reload()
+
+    def reload(self) -> None:
+        """Read the whole board again (totals and every column's top cards),
+        keeping the focus on the same card when it is still there."""
+        card = self.focused_card()
+        if self._follow is None and card is not None:
+            self._follow = (card.stage, card.id)
+        self._generation += 1
+        self._load_board(self._generation, self._filter)
+
+    @work(thread=True, exit_on_error=False, group="board")
+    def _load_board(self, generation: int, flt: BoardFilter) -> None:
+        now = self._ws.clock.now()
+        process = self._ws.process
+        with self._ws.read() as session:
+            totals = column_totals(session, flt)
+            pages = {
+                stage.key: column_page(session, process, stage.key, flt, now)
+                for stage in self._stages
+            }
+        self.post_message(BoardLoaded(generation, totals, pages))
+
+    def on_board_loaded(self, message: BoardLoaded) -> None:
+        if message.generation != self._generation:
+            return
+        self.query_one("#board-columns").loading = False
+        now = self._ws.clock.now()
+        for column in self.columns:
+            column.totals = message.totals.get(
+                column.stage.key, ColumnTotals(0, Decimal(0))
+            )
+            column.set_cards(message.pages.get(column.stage.key, []), now, first=True)
+        self._show_state()
+        self.call_after_refresh(self._land)
+
+    def _land(self) -> None:
+        """Put the focus where it should be after a load."""
+        columns = self.columns
+        focus = self._focus
+        if self._follow is not None:
+            stage, deal_id = self._follow
+            self._follow = None
+            for n, column in enumerate(columns):
+                if column.stage.key == stage:
+                    ids = [c.id for c in column.cards]
+                    index = ids.index(deal_id) if deal_id in ids else focus.card
+                    focus = Focus(n, index)
+        self._set_focus(focus)
+
+    def _load_more(self, column: StageColumn) -> None:
+        if not column.more or column.loading or not column.cards:
+            return
+        if self._focus.card < len(column.cards) - LOAD_AHEAD:
+            return
+        column.loading = True
+        self._load_page(self._generation, column.stage.key, column.cards[-1].key)
+
+    @work(thread=True, exit_on_error=False, group="column")
+    def _load_page(self, generation: int, stage: str, after: tuple[float, int]) -> None:
+        with self._ws.read() as session:
+            cards = column_page(
+                session,
+                self._ws.process,
+                stage,
+                self._filter,
+                self._ws.clock.now(),
+                after=after,
+            )
+        self.post_message(ColumnPageLoaded(generation, stage, cards))
+
+    def on_column_page_loaded(self, message: ColumnPageLoaded) -> None:
+        column = self._column(message.stage)
+        if column is None:
+            return
+        column.loading = False
+        if message.generation != self._generation:
+            return
+        column.set_cards(message.cards, self._ws.clock.now(), first=False)
+
+    def _column(self, stage: str) -> StageColumn | None:
+        for column in self.columns:
+            if column.stage.key == stage:
+                return column
+        return None
+
+    def _show_state(self) -> None:
+        open_count = sum(c.totals.count for c in self.columns if not c.stage.closed)
+        self.query_one("#board-title", Static).update(
+            f"Pipeline · {open_count:,} open deals"
+        )
+        words = [f"whose: {self._owner_label}"]
+        if self._filter.text:
+            words.append(f"matching “{self._filter.text}”")
+        self.query_one("#board-filter", Static).update(" · ".join(words))
+        self.refresh_bindings()
+
+    # Focus -----------------------------------------------------------------
+
+    def focused_column(self) -> StageColumn | None:
+        columns = self.columns
+        if not columns:
+            return None
+        return columns[min(self._focus.column, len(columns) - 1)]
+
+    def focused_card(self) -> Card | None:
+        column = self.focused_column()
+        if column is None or not column.cards:
+            return None
+        return column.cards[min(self._focus.card, len(column.cards) - 1)]
+
+    def _set_focus(self, focus: Focus) -> None:
+        columns = self.columns
+        index = max(0, min(focus.column, len(columns) - 1))
+        column = columns[index]
+        card = max(0, min(focus.card, len(column.cards) - 1))
+        self._focus = Focus(index, card)
+        for view in self.query(CardView):
+            view.remove_class("-focused")
+        for other in columns:
+            other.set_class(other is column, "-focused")
+        self.query_one("#board-columns", BoardScroll).scroll_to_widget(
+            column, animate=False
+        )
+        views = column.card_views()
+        if views and card < len(views):
+            views[card].add_class("-focused")
+            column.body.scroll_to_widget(views[card], animate=False)
+        self._load_more(column)
+        self.refresh_bindings()
+
+    def action_column(self, step: int) -> None:
+        """Move the focus to the next or previous column."""
+        self._set_focus(Focus(self._focus.column + step, self._focus.card))
+
+    def action_card(self, step: int) -> None:
+        """Move the focus to the next or previous card."""
+        self._set_focus(Focus(self._focus.column, self._focus.card + step))
+
+    # Moving cards -------------------------------------------------------------
+
+    def action_step(self, step: int) -> None:
+        """Move the card to the next or previous stage."""
+        card = self.focused_card()
+        if card is None:
+            return
+        target = neighbour_stage(self._ws.process, card.stage, step)
+        if target is not None:
+            self._start_move(card, target.key, {})
+
+    def action_move_to(self) -> None:
+        """Choose a stage and move the card there."""
+        card = self.focused_card()
+        if card is None:
+            return
+        options = [(s.key, s.name) for s in self._stages if s.key != card.stage]
+
+        def chosen(stage: str | None) -> None:
+            if stage is not None:
+                self._start_move(card, stage, {})
+
+        self.app.push_screen(Picker(f"Move “{card.title}” to", options), chosen)
+
+    def _start_move(self, card: Card, stage: str, given: dict[str, str]) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self._move_card(card.id, stage, given)
+
+    @work(thread=True, exit_on_error=False, group="move")
+    def _move_card(self, deal_id: int, stage: str, given: dict[str, str]) -> None:
+        try:
+            deal = move_deal(self._ws, deal_id, stage, given)
+        except GateMissing as missing:
+            self.post_message(
+                MoveNeedsMore(deal_id, missing.stage, missing.needs, given)
+            )
+        except CrmError as error:
+            self.post_message(MoveFailed(str(error)))
+        else:
+            name = self._ws.process.stage(deal.stage).name
+            self.post_message(DealMoved(deal_id, deal.stage, f"Moved to {name}."))
+
+    def on_move_needs_more(self, message: MoveNeedsMore) -> None:
+        self._busy = False
+        title = f"To move to {message.stage.name}"
+
+        def answered(values: dict[str, str] | None) -> None:
+            if values is None:
+                self.notify("Not moved.", severity="information")
+                return
+            self._busy = True
+            merged = message.given | values
+            self._move_card(message.deal_id, message.stage.key, merged)
+
+        self.app.push_screen(GateForm(self._ws.process, title, message.needs), answered)
+
+    def on_deal_moved(self, message: DealMoved) -> None:
+        self._busy = False
+        self._follow = (message.stage, message.deal_id)
+        if message.note:
+            self.notify(message.note)
+        self.reload()
+
+    def on_move_failed(self, message: MoveFailed) -> None:
+        self._busy = False
+        self.notify(message.reason, title="Not moved", severity="warning")
+        self.reload()
+
+    def action_reorder(self, step: int) -> None:
+        """Move the card up or down within its column (never to another stage)."""
+        column = self.focused_column()
+        card = self.focused_card()
+        if column is None or card is None or self._busy:
+            return
+        index = column.cards.index(card) + step
+        if not 0 <= index < len(column.cards):
+            return
+        anchor = column.cards[index]
+        self._busy = True
+        if step < 0:
+            self._reorder(card, before=anchor.id)
+        else:
+            self._reorder(card, after=anchor.id)
+
+    @work(thread=True, exit_on_error=False, group="move")
+    def _reorder(self, card: Card, **where: Any) -> None:
+        try:
+            reorder_deal(self._ws, card.id, **where)
+        except CrmError as error:
+            self.post_message(MoveFailed(str(error)))
+        else:
+            self.post_message(DealMoved(card.id, card.stage, ""))
+
+    # Opening, filtering -------------------------------------------------------
+
+    def action_open(self) -> None:
+        """Open the focused deal's page."""
+        card = self.focused_card()
+        if card is None:
+            return
+        from screens.deal import DealScreen
+
+        def back(_: None) -> None:
+            self.reload()
+
+        self.app.push_screen(DealScreen(self._ws, card.id), back)
+
+    def action_owner(self) -> None:
+        """Choose whose deals the board shows."""
+        self._pick_owner()
+
+    @work(thread=True, exit_on_error=False, group="owners")
+    def _pick_owner(self) -> None:
+        with self._ws.read() as session:
+            users = [u for u in user_list(session) if u["active"]]
+        options = [("mine", "Mine"), ("everyone", "Everyone")] + [
+            (str(u["id"]), u["display_name"] or u["name"]) for u in users
+        ]
+        names = dict(options)
+
+        def chosen(key: str | None) -> None:
+            if key is None:
+                return
+            if key == "everyone":
+                owner = None
+            elif key == "mine":
+                owner = self._ws.user_id
+            else:
+                owner = int(key)
+            self._owner_label = (
+                names[key].lower() if key in ("mine", "everyone") else names[key]
+            )
+            self._filter = BoardFilter(owner, self._filter.text)
+            self._focus = Focus(self._focus.column, 0)
+            self.reload()
+
+        self.app.call_from_thread(
+            self.app.push_screen, Picker("Whose deals", options), chosen
+        )
+
+    def action_search(self) -> None:
+        """Filter the cards by deal or account name."""
+        search = self.query_one("#board-search", Input)
+        search.add_class("-open")
+        search.focus()
+
+    @on(Input.Submitted, "#board-search")
+    def _searched(self, event: Input.Submitted) -> None:
+        self._filter = BoardFilter(self._filter.owner_id, event.value.strip())
+        self._focus = Focus(self._focus.column, 0)
+        self.set_focus(None)
+        self.reload()
+
+    def action_clear_search(self) -> None:
+        """Forget the text filter."""
+        search = self.query_one("#board-search", Input)
+        search.value = ""
+        search.remove_class("-open")
+        self.set_focus(None)
+        if self._filter.text:
+            self._filter = BoardFilter(self._filter.owner_id, "")
+            self.reload()
+
+    def action_reload(self) -> None:
+        """Read the board again: colleagues' moves appear."""
+        self.reload()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        if action == "clear_search":
+            return bool(self._filter.text) or self.query_one("#board-search").has_class(
+                "-open"
+            )
+        if action in ("step", "move_to", "reorder", "open"):
+            return self.focused_card() is not None or None
+        return True

@@ -1,0 +1,204 @@
+"""Small modal forms the pipeline screens share: the gate form that asks for
+exactly what a move lacks, pickers for a stage or an owner, a yes/no
+confirmation, and a one-line text question (a task's outcome)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from crm_tui.errors import CrmError
+from crm_tui.process import Process
+from crm_tui.rules.stages import Need, parse_value
+
+
+class GateForm(ModalScreen[dict[str, str] | None]):
+    """Asks for the fields a move lacks, then returns them as typed.
+
+    Escape returns None: the card stays where it was.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | enter | Move with these values. |
+    | escape | Cancel the move. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+        Binding("ctrl+s", "submit", "Move", id="submit"),
+    ]
+
+    def __init__(self, process: Process, title: str, needs: list[Need]) -> None:
+        super().__init__()
+        self._process = process
+        self._title = title
+        self.needs = needs
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="gate-box", classes="modal-box") as box:
+            box.border_title = self._title
+            box.border_subtitle = "enter moves · esc cancels"
+            for need in self.needs:
+                yield Label(f"{need.label} [dim]({need.why})[/]", classes="gate-label")
+                if need.kind == "choice":
+                    yield Select(
+                        [(label, key) for key, label in need.choices],
+                        prompt=f"Choose a {need.label.lower()}",
+                        id=f"gate-{need.field}",
+                        classes="gate-input",
+                    )
+                else:
+                    yield Input(
+                        placeholder=need.hint,
+                        id=f"gate-{need.field}",
+                        classes="gate-input",
+                    )
+            yield Static("", id="gate-error", classes="form-error")
+
+    def values(self) -> dict[str, str]:
+        """What the rep has entered so far, by field."""
+        found: dict[str, str] = {}
+        for need in self.needs:
+            widget = self.query_one(f"#gate-{need.field}")
+            if isinstance(widget, Select):
+                value = widget.value
+                found[need.field] = "" if value is Select.NULL else str(value)
+            elif isinstance(widget, Input):
+                found[need.field] = widget.value
+        return found
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        """Check every value here, so a typo is fixed in place."""
+        values = self.values()
+        for need in self.needs:
+            text = values.get(need.field, "")
+            if not text.strip():
+                self._error(f"{need.label} is needed {need.why}.")
+                return
+            try:
+                parse_value(self._process, need.field, text)
+            except CrmError as error:
+                self._error(str(error))
+                return
+        self.dismiss(values)
+
+    def _error(self, text: str) -> None:
+        self.query_one("#gate-error", Static).update(text)
+
+    def action_cancel(self) -> None:
+        """Close without moving."""
+        self.dismiss(None)
+
+
+class Picker(ModalScreen[str | None]):
+    """Choose one of a few options (a stage, an owner); returns its id.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | enter | Choose. |
+    | escape | Cancel. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+
+    def __init__(self, title: str, options: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._title = title
+        self._options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="picker-box", classes="modal-box") as box:
+            box.border_title = self._title
+            yield OptionList(
+                *(Option(label, id=key) for key, label in self._options),
+                id="picker-options",
+            )
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        """Close without choosing."""
+        self.dismiss(None)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question about an action that changes many records.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | y | Yes, do it. |
+    | n, escape | No. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="yes"),
+        Binding("n,escape", "answer(False)", "No", id="no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box", classes="modal-box") as box:
+            box.border_title = "Confirm"
+            box.border_subtitle = "y yes · n no"
+            yield Static(self._question, id="confirm-question")
+
+    def action_answer(self, yes: bool) -> None:
+        """Answer the question."""
+        self.dismiss(yes)
+
+
+class Ask(ModalScreen[str | None]):
+    """One line of text: a task's outcome, a note.
+
+    | Key(s) | Description |
+    | :- | :- |
+    | enter | Save. |
+    | escape | Cancel. |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+    ]
+
+    def __init__(self, title: str, question: str, placeholder: str = "") -> None:
+        super().__init__()
+        self._title = title
+        self._question = question
+        self._placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask-box", classes="modal-box") as box:
+            box.border_title = self._title
+            box.border_subtitle = "enter saves · esc cancels"
+            yield Label(self._question)
+            yield Input(placeholder=self._placeholder, id="ask-input")
+            yield Static("", id="ask-error", classes="form-error")
+
+    @on(Input.Submitted, "#ask-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.query_one("#ask-error", Static).update("Write something first.")
+            return
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)
