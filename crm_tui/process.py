@@ -210,6 +210,12 @@ class Process(_Strict):
     def open_stages(self) -> list[Stage]:
         return [s for s in self.stages if s.closed is None]
 
+    @property
+    def selling_stages(self) -> list[Stage]:
+        """The open stages a deal moves through on its way to a decision:
+        the funnel, without a parked stage such as Nurture."""
+        return [s for s in self.open_stages if not s.parked]
+
     def lost_reason(self, key_or_label: str) -> Choice:
         """A lost reason by its key or label, case-insensitively."""
         wanted = key_or_label.strip().casefold()

@@ -114,7 +114,7 @@ def build_report(
     tasks = task_facts(session, period, by)
     won = [s.key for s in process.stages if s.closed == "won"]
     open_keys = [s.key for s in process.open_stages]
-    funnel = open_keys + won
+    funnel = [s.key for s in process.selling_stages] + won
 
     def compute(leads_: list[Any], deals_: list[Any], tasks_: list[Any]) -> Figures:
         return figures(
