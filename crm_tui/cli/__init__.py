@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli import demo, imports, leads, users
+from crm_tui.cli import capture, demo, imports, leads, rules, users
 from crm_tui.cli.common import CrmGroup, Options, fail_cleanly
 
 app = typer.Typer(
@@ -26,6 +26,8 @@ app.add_typer(leads.app, name="leads")
 app.add_typer(users.app, name="users")
 app.add_typer(imports.app, name="import")
 app.add_typer(demo.app, name="demo")
+app.add_typer(rules.app, name="rules")
+app.command("capture")(capture.capture)
 
 
 @app.callback(invoke_without_command=True)
