@@ -12,8 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from crm_tui.workspace import Workspace
+from screens.breaches import BreachesScreen
 from screens.help import HelpScreen, screen_keys
 from screens.inbox import InboxScreen
+from screens.my_leads import MyLeadsScreen
+from screens.triage import TriageScreen
 
 
 class CrmApp(App[None]):
@@ -22,7 +25,10 @@ class CrmApp(App[None]):
     | Key(s) | Description |
     | :- | :- |
     | ? | Show the keys of the current screen. |
-    | q | Quit. |
+    | i | The inbox. |
+    | m | My leads. |
+    | b | The team's breaches (managers). |
+    | ctrl+q | Quit. |
     | ctrl+p | The command palette: every key of the screen, by name. |
     """
 
@@ -31,7 +37,11 @@ class CrmApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("i", "mode('inbox')", "Inbox", id="inbox"),
+        Binding("m", "mode('mine')", "My leads", id="my-leads"),
+        Binding("b", "mode('breaches')", "Breaches", id="breaches"),
+        # q qualifies a lead on the lists, so quitting is ctrl+q.
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
     def __init__(self, ws: Workspace) -> None:
@@ -40,7 +50,19 @@ class CrmApp(App[None]):
         self.sub_title = f"{ws.user_name} · {database_name(ws)}"
 
     def on_mount(self) -> None:
-        self.push_screen(InboxScreen(self.ws))
+        # Each list is a mode with its own stack, so a lead opened from "my
+        # leads" goes back there, and switching keeps each list's place.
+        self.add_mode("inbox", lambda: InboxScreen(self.ws))
+        self.add_mode("mine", lambda: MyLeadsScreen(self.ws))
+        self.add_mode("breaches", lambda: BreachesScreen(self.ws))
+        self.switch_mode("inbox")
+
+    def action_mode(self, mode: str) -> None:
+        """Switch to a list: the inbox, my leads or the breaches."""
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+        elif isinstance(self.screen, TriageScreen):
+            self.screen.action_refresh()
 
     def action_help(self) -> None:
         """Show the keys of the screen the rep is looking at."""
