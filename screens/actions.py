@@ -47,6 +47,7 @@ class TriageActions(CrmScreen[ResultType]):
     which leads an action applies to (``targets``) and what to do after."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "claim", "Claim", id="claim"),
         Binding("a", "assign", "Assign", id="assign"),
         Binding("q", "qualify", "Qualify", id="qualify"),
         Binding("n", "nurture", "Nurture", id="nurture"),
@@ -63,6 +64,10 @@ class TriageActions(CrmScreen[ResultType]):
     def owned_by_others(self, lead_ids: list[int]) -> bool:
         """Whether any of the leads has an owner other than the rep."""
         return False
+
+    def action_claim(self) -> None:
+        """Claim the lead(s) for the user at the keyboard."""
+        raise NotImplementedError
 
     def _label(self, lead_ids: list[int]) -> str:
         return f"{len(lead_ids)} leads" if len(lead_ids) > 1 else f"lead #{lead_ids[0]}"

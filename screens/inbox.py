@@ -3,26 +3,13 @@ leads on top, then the oldest first (the list itself is ``TriageScreen``)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from textual.binding import Binding, BindingType
-
 from screens.triage import LeadTable, TriageScreen
 
 __all__ = ["InboxScreen", "LeadTable"]
 
 
 class InboxScreen(TriageScreen):
-    """The unowned leads: where a rep picks up new work.
-
-    | Key(s) | Description |
-    | :- | :- |
-    | c | Claim the highlighted (or selected) leads. |
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "claim", "Claim", id="claim"),
-    ]
+    """The unowned leads: where a rep picks up new work (c claims)."""
 
     SCOPE = "inbox"
     TITLE_TEXT = "Inbox"

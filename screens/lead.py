@@ -111,7 +111,6 @@ class LeadScreen(TriageActions[bool]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "claim", "Claim", id="claim"),
         Binding("escape,backspace", "back", "Back", key_display="esc", id="back"),
     ]
 

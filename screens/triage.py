@@ -129,7 +129,7 @@ class TriageScreen(TriageActions[None]):
     | Key(s) | Description |
     | :- | :- |
     | space | Select the lead (actions apply to every selected lead). |
-    | a, q, n, d, t | Assign, qualify, nurture, disqualify, log a touch. |
+    | c, a, q, n, d, t | Claim, assign, qualify, nurture, disqualify, touch. |
     | / | Search by name, company, e-mail or phone. |
     | escape | Clear the search, then the selection. |
     | r | Refresh from the database. |
@@ -345,6 +345,10 @@ class TriageScreen(TriageActions[None]):
         ]
         return cells
 
+    def _column_keys(self) -> tuple[str, ...]:
+        middle = "owner" if self.SHOW_OWNER else "territory"
+        return ("mark", "name", "company", "source", middle, "sla", "age")
+
     def _tick(self) -> None:
         """Redraw every loaded row's clock: time passes on screen too."""
         now = self._ws.clock.now()
@@ -479,14 +483,9 @@ class TriageScreen(TriageActions[None]):
             self._rows[row.id] = row
             if str(row.id) in self.table.rows:
                 for key, cell in zip(
-                    ("mark", "name", "company", "source"),
-                    self._cells(row),
-                    strict=False,
+                    self._column_keys(), self._cells(row), strict=True
                 ):
                     self.table.update_cell(str(row.id), key, cell)
-                self.table.update_cell(
-                    str(row.id), "sla", sla_cell(row, self._ws.clock.now())
-                )
         for lead_id in message.gone:
             self._drop(lead_id)
         self._show_state()
@@ -587,6 +586,8 @@ class TriageScreen(TriageActions[None]):
                 or self._search_box.has_class("-open")
                 or bool(self._selected)
             )
+        if action == "claim" and self.SCOPE == "mine":
+            return False
         if action in {"claim", "assign", "qualify", "nurture", "disqualify", "touch"}:
             return bool(self.targets()) or None
         return True

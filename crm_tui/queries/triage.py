@@ -151,5 +151,3 @@ def team_users(session: Session) -> list[tuple[str, str]]:
         .order_by(col(User.name))
     )
     return [(name, display or name) for name, display in session.execute(query)]
-
-
