@@ -370,6 +370,9 @@ class _Run:
         result = session.execute(
             insert(Lead).returning(col(Lead.id), sort_by_parameter_order=True),
             values,
+            # Routed and unrouted rows differ in which values are None; the
+            # ORM would split the batch at every change without this.
+            execution_options={"render_nulls": True},
         )
         ids = [row_id for (row_id,) in result]
         session.execute(

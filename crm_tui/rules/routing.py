@@ -13,8 +13,9 @@ in, and saves ``Router.cursors`` back in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from crm_tui.normalize import country_region
 from crm_tui.process import Routing, RoutingRule
@@ -146,12 +147,13 @@ def _fold(value: str) -> str:
     return " ".join(value.casefold().split())
 
 
+@lru_cache(maxsize=1024)
 def _country(value: str) -> str:
     return country_region(value) or _fold(value)
 
 
 # Condition name -> (lead attribute, how values are compared, label).
-CONDITIONS = {
+CONDITIONS: dict[str, tuple[str, Callable[[str], str], str]] = {
     "countries": ("country", _country, "country"),
     "territories": ("territory", _fold, "territory"),
     "sources": ("source", source_key, "source"),
@@ -166,18 +168,31 @@ def _listed(values: list[str]) -> str:
     return shown + (f" and {len(values) - 3} more" if len(values) > 3 else "")
 
 
-def conditions_fail(rule: RoutingRule, lead: LeadFacts) -> str | None:
+def accepted_values(rule: RoutingRule) -> dict[str, frozenset[str]]:
+    """A rule's conditions as folded value sets, computed once per rule."""
+    return {
+        condition: frozenset(fold(a) for a in getattr(rule, condition))
+        for condition, (_, fold, _) in CONDITIONS.items()
+        if getattr(rule, condition)
+    }
+
+
+def conditions_fail(
+    rule: RoutingRule,
+    lead: LeadFacts,
+    accepted: dict[str, frozenset[str]] | None = None,
+) -> str | None:
     """Why the rule's conditions do not hold for the lead, or None when they
     all do. Named accounts are checked by the router, which knows them."""
-    for condition, (attribute, fold, label) in CONDITIONS.items():
-        accepted: list[str] = getattr(rule, condition)
-        if not accepted:
-            continue
+    sets = accepted if accepted is not None else accepted_values(rule)
+    for condition, wanted in sets.items():
+        attribute, fold, label = CONDITIONS[condition]
         value = getattr(lead, attribute)
+        listed: list[str] = getattr(rule, condition)
         if value is None:
-            return f"the lead has no {label} (wants {_listed(accepted)})"
-        if fold(value) not in {fold(a) for a in accepted}:
-            return f"{label} is {value}, not {_listed(accepted)}"
+            return f"the lead has no {label} (wants {_listed(listed)})"
+        if fold(value) not in wanted:
+            return f"{label} is {value}, not {_listed(listed)}"
     return None
 
 
@@ -207,13 +222,14 @@ class Router:
         self.cursors: dict[str, int] = dict(cursors or {})
         self.moved: set[str] = set()
         self.named = named or NamedAccounts()
+        self._accepted = [accepted_values(rule) for rule in routing.rules]
 
     def route(self, lead: LeadFacts, *, advance: bool = True) -> Decision:
         """The first rule that matches and can assign. ``advance=False``
         explains without moving any pool."""
         tried: list[Attempt] = []
-        for rule in self.routing.rules:
-            why_not = conditions_fail(rule, lead)
+        for rule, accepted in zip(self.routing.rules, self._accepted, strict=True):
+            why_not = conditions_fail(rule, lead, accepted)
             if why_not is None:
                 owner, how = self._assignee(rule, lead, advance)
                 if owner is not None:

@@ -142,11 +142,15 @@ def place(
     by_id = {m.id: m for m in router.team.values()}
     zone = process.team.zone
     arrivals = []
+    # Every row of a batch arrives at ``now``: one due time per source.
+    due: dict[str | None, datetime | None] = {}
     for row, lead in zip(rows, facts, strict=True):
         source = channel or row.get("source")
-        row["sla_due_at"] = lead_due_at(
-            source, now, process.sla, process.business_hours, zone
-        )
+        if source not in due:
+            due[source] = lead_due_at(
+                source, now, process.sla, process.business_hours, zone
+            )
+        row["sla_due_at"] = due[source]
         if row.get("owner_id") is not None:
             owner = by_id.get(row["owner_id"])
             row["routed_by"] = FILE_OWNER
