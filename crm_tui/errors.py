@@ -38,3 +38,8 @@ class DatabaseProblem(CrmError):
 
 class ProcessError(CrmError):
     """``process.toml`` is broken."""
+
+
+class NotValid(CrmError):
+    """A value the process does not know, or an action that does not fit
+    the record as it is."""

@@ -77,6 +77,27 @@ class Qualification(_Strict):
     disqualify_reasons: list[Choice] = []
 
 
+class TouchKind(_Strict):
+    """A way of reaching a lead (call, e-mail, meeting) and its outcomes."""
+
+    key: str
+    label: str
+    outcomes: list[str]
+
+
+DEFAULT_TOUCHES = [
+    TouchKind(
+        key="call",
+        label="Call",
+        outcomes=["connected", "left voicemail", "no answer", "wrong number"],
+    ),
+    TouchKind(key="email", label="E-mail", outcomes=["sent", "replied", "bounced"]),
+    TouchKind(
+        key="meeting", label="Meeting", outcomes=["held", "no-show", "rescheduled"]
+    ),
+]
+
+
 class Sla(_Strict):
     """How long a lead from these sources may wait for its first touch."""
 
@@ -190,6 +211,7 @@ class Process(_Strict):
     business_hours: BusinessHours = BusinessHours()
     qualification: Qualification = Qualification()
     sla: list[Sla] = []
+    touches: list[TouchKind] = DEFAULT_TOUCHES
     routing: Routing = Routing()
     stages: list[Stage] = Field(default_factory=list)
     lost_reasons: list[Choice] = []

@@ -17,12 +17,28 @@ from crm_tui.services.retention import create_due_renewal_tasks
 from crm_tui.workspace import Workspace
 from screens.accounts import AccountsScreen
 from screens.audits import AuditsScreen
+from screens.breaches import BreachesScreen
 from screens.definitions import DefinitionsScreen
 from screens.handoffs import HandoffListScreen, Scope
 from screens.help import HelpScreen, screen_keys
 from screens.inbox import InboxScreen
 from screens.live import POLL_SECONDS, DatabaseChanged, LiveScreen
+from screens.my_leads import MyLeadsScreen
 from screens.reports import ReportsScreen
+from screens.triage import TriageScreen
+
+# The app's letter keys, which open screens: never while a form is open.
+_SCREEN_KEYS = {
+    "mode",
+    "handoffs",
+    "accounts_at_risk",
+    "reports",
+    "audits",
+    "definitions",
+    "board",
+    "my_day",
+    "users",
+}
 
 
 class CrmApp(App[None]):
@@ -31,8 +47,11 @@ class CrmApp(App[None]):
     | Key(s) | Description |
     | :- | :- |
     | ? | Show the keys of the current screen. |
+    | i | The inbox. |
+    | m | My leads. |
+    | B | The team's SLA breaches (managers). |
     | U | The team (admins). |
-    | q | Quit. |
+    | ctrl+q | Quit. |
     | R | The reports. |
     | A | The audits. |
     | D | What each stage and term means. |
@@ -49,8 +68,12 @@ class CrmApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("i", "mode('inbox')", "Inbox", id="inbox"),
+        Binding("m", "mode('mine')", "My leads", id="my-leads"),
+        Binding("B", "mode('breaches')", "Breaches", id="breaches"),
         Binding("U", "users", "Team", key_display="U", id="users"),
-        Binding("q", "quit", "Quit", id="quit"),
+        # q qualifies a lead on the lists, so quitting is ctrl+q.
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("h", "handoffs('mine')", "My hand-offs", id="my-handoffs"),
         Binding("H", "handoffs('waiting')", "Hand-offs waiting", id="handoffs-waiting"),
         Binding("W", "accounts_at_risk", "At risk", id="accounts-at-risk"),
@@ -73,7 +96,12 @@ class CrmApp(App[None]):
         self._checking = False
 
     def on_mount(self) -> None:
-        self.push_screen(InboxScreen(self.ws))
+        # Each list is a mode with its own stack, so a lead opened from "my
+        # leads" goes back there, and switching keeps each list's place.
+        self.add_mode("inbox", lambda: InboxScreen(self.ws))
+        self.add_mode("mine", lambda: MyLeadsScreen(self.ws))
+        self.add_mode("breaches", lambda: BreachesScreen(self.ws))
+        self.switch_mode("inbox")
         self._create_renewal_tasks()
         for warning in self.ws.warnings:
             self.notify(warning, title="Careful", severity="warning", timeout=30)
@@ -106,7 +134,7 @@ class CrmApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Not from inside a form: the letters belong to what is being typed.
-        if action in ("handoffs", "accounts_at_risk"):
+        if action in _SCREEN_KEYS:
             return not isinstance(self.screen, ModalScreen)
         return True
 
@@ -172,6 +200,14 @@ class CrmApp(App[None]):
                     self.pop_screen()
                 return
         self.push_screen(make())
+
+    def action_mode(self, mode: str) -> None:
+        """Switch to a list: the inbox, my leads or the breaches."""
+        if self.current_mode != mode:
+            self.switch_mode(mode)
+        # Other modes' screens miss live refreshes while hidden: catch up.
+        if isinstance(self.screen, TriageScreen):
+            self.screen.action_refresh()
 
     def action_help(self) -> None:
         """Show the keys of the screen the rep is looking at."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.table import Table
 from rich.text import Text
@@ -17,14 +18,15 @@ from textual.widgets import Footer, Header, Static
 from crm_tui.errors import CrmError
 from crm_tui.models import Lead
 from crm_tui.queries.leads import LeadDetail, lead_detail
+from crm_tui.rules.sla import clock_text
 from crm_tui.services.edits import Conflict
 from crm_tui.services.leads import BASIC_FIELDS, claim_lead, edit_lead
 from crm_tui.workspace import Workspace
-from screens.base import CrmScreen
+from screens.actions import TriageActions
 from screens.conflict import ConflictScreen
 from screens.format import age, changes, when
 from screens.lead_edit import LABELS, LeadEditScreen
-from screens.messages import ClaimFailed, LeadClaimed
+from screens.messages import ClaimFailed, LeadClaimed, LeadsActed
 
 
 class LeadLoaded(Message):
@@ -35,7 +37,23 @@ class LeadLoaded(Message):
         self.detail = detail
 
 
-def lead_fields(detail: LeadDetail, now: datetime) -> list[tuple[str, str]]:
+def sla_text(lead: Lead, now: datetime, zone: ZoneInfo | None) -> str | None:
+    """The due time as every viewer sees it (UTC, and the team's clock),
+    with time left or how late while unanswered."""
+    due = lead.sla_due_at
+    if due is None:
+        return None
+    text = f"{when(due)} UTC"
+    if zone is not None:
+        text += f" ({due.astimezone(zone):%H:%M %Z} team time)"
+    if lead.first_response_at is None and lead.status in ("new", "working"):
+        text += f" · {clock_text(due, now)}"
+    return text
+
+
+def lead_fields(
+    detail: LeadDetail, now: datetime, zone: ZoneInfo | None = None
+) -> list[tuple[str, str]]:
     """The lead's fields that have a value, as (label, text), in the order
     a rep reads them: who, how to reach them, where from, where it stands."""
     lead: Lead = detail.lead
@@ -68,7 +86,7 @@ def lead_fields(detail: LeadDetail, now: datetime) -> list[tuple[str, str]]:
         ("Reason", lead.reason),
         ("Revisit on", lead.revisit_on),
         ("Routed by", lead.routed_by),
-        ("SLA due", when(lead.sla_due_at) if lead.sla_due_at else None),
+        ("SLA due", sla_text(lead, now, zone)),
         (
             "First response",
             when(lead.first_response_at) if lead.first_response_at else None,
@@ -113,7 +131,7 @@ class LeadSaveFailed(Message):
         self.reason = reason
 
 
-class LeadScreen(CrmScreen[bool]):
+class LeadScreen(TriageActions[bool]):
     """A lead in full, pushed from the inbox.
 
     It dismisses with whether the lead has left the inbox (claimed here, or
@@ -122,12 +140,12 @@ class LeadScreen(CrmScreen[bool]):
     | Key(s) | Description |
     | :- | :- |
     | c | Claim this lead. |
+    | a, q, n, d, t | Assign, qualify, nurture, disqualify, log a touch. |
     | e | Edit name, company, title, e-mail, phone and territory. |
     | escape, backspace | Back to the previous screen. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "claim", "Claim", id="claim"),
         Binding("e", "edit", "Edit", id="edit"),
         Binding("escape,backspace", "back", "Back", key_display="esc", id="back"),
     ]
@@ -138,6 +156,7 @@ class LeadScreen(CrmScreen[bool]):
         self.lead_id = lead_id
         self._detail: LeadDetail | None = None
         self._claiming = False
+        self._zone: ZoneInfo | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -161,6 +180,7 @@ class LeadScreen(CrmScreen[bool]):
     def _load_lead(self) -> None:
         with self._ws.read() as session:
             detail = lead_detail(session, self.lead_id)
+        self._zone = self._ws.process.team.zone
         self.post_message(LeadLoaded(detail))
 
     def on_lead_loaded(self, message: LeadLoaded) -> None:
@@ -187,7 +207,7 @@ class LeadScreen(CrmScreen[bool]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="dim", justify="right", no_wrap=True)
         table.add_column(overflow="fold")
-        for label, text in lead_fields(detail, self._ws.clock.now()):
+        for label, text in lead_fields(detail, self._ws.clock.now(), self._zone):
             table.add_row(label, text)
         return table
 
@@ -322,6 +342,17 @@ class LeadScreen(CrmScreen[bool]):
         if self.is_mounted:
             self._load_lead()
 
+    def targets(self) -> list[int]:
+        return [self.lead_id] if self._detail is not None else []
+
+    def owned_by_others(self, lead_ids: list[int]) -> bool:
+        owner = self._detail.owner if self._detail else None
+        return owner not in (None, self._ws.user_name)
+
+    def on_leads_acted(self, message: LeadsActed) -> None:
+        self.tell(message)
+        self._load_lead()
+
     def action_back(self) -> None:
         """Back to the inbox (or wherever the lead was opened from)."""
         self.dismiss(self._left_inbox())
@@ -332,4 +363,6 @@ class LeadScreen(CrmScreen[bool]):
             return self._detail is not None and not self._left_inbox()
         if action == "edit":
             return self._detail is not None and not self._ws.read_only
+        if action in {"assign", "qualify", "nurture", "disqualify", "touch"}:
+            return self._detail is not None
         return True

@@ -29,3 +29,20 @@ class ClaimFailed(Message):
         super().__init__()
         self.lead_id = lead_id
         self.reason = reason
+
+
+class LeadsActed(Message):
+    """A triage action ran on some leads: ``done`` maps lead ids to what the
+    rep should read, ``refused`` to why not."""
+
+    def __init__(
+        self, verb: str, done: dict[int, str], refused: dict[int, str]
+    ) -> None:
+        super().__init__()
+        self.verb = verb
+        self.done = done
+        self.refused = refused
+
+    @property
+    def ids(self) -> list[int]:
+        return [*self.done, *self.refused]

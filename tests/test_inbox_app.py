@@ -55,12 +55,12 @@ def table(app: CrmApp) -> LeadTable:
 
 def names(app: CrmApp) -> list[str]:
     rows = table(app)
-    return [str(rows.get_row_at(n)[0]) for n in range(rows.row_count)]
+    return [str(rows.get_row_at(n)[1]) for n in range(rows.row_count)]
 
 
 def highlighted(app: CrmApp) -> str:
     rows = table(app)
-    return str(rows.get_row_at(rows.cursor_row)[0])
+    return str(rows.get_row_at(rows.cursor_row)[1])
 
 
 def shown(app: CrmApp, selector: str) -> str:
@@ -101,10 +101,12 @@ def test_inbox_shows_the_oldest_lead_first_with_its_age(
         assert isinstance(app.screen, InboxScreen)
         assert names(app) == ["Lead 000", "Lead 001", "Lead 002"]
         assert [str(cell) for cell in table(app).get_row_at(0)] == [
+            " ",
             "Lead 000",
             "Company 0",
             "Web form",
             "West",
+            "4h58m late",  # a web form lead: five minutes to answer
             "5h",
         ]
         assert "Inbox · 3 unowned leads" in shown(app, "#inbox-title")

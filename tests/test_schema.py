@@ -49,5 +49,7 @@ def test_the_demo_opens_with_a_team_and_an_inbox(tmp_path: Path) -> None:
         unowned = session.exec(
             select(func.count()).where(Lead.owner_id == None)  # noqa: E711
         ).one()
-    assert users >= 3 and unowned >= 100
+    # Routing on arrival gives most imported leads an owner; enough stay
+    # unowned for a morning of triage.
+    assert users >= 3 and unowned >= 50
     assert ws.identify().role == "manager"

@@ -16,6 +16,7 @@ from crm_tui.cli import (
     accounts,
     audit,
     audits,
+    capture,
     deals,
     demo,
     exports,
@@ -23,6 +24,7 @@ from crm_tui.cli import (
     imports,
     leads,
     reports,
+    rules,
     safety,
     users,
 )
@@ -50,6 +52,8 @@ app.command("export")(exports.export)
 app.command("backup")(safety.backup)
 app.command("restore")(safety.restore)
 app.command("check")(audit.audit)
+app.add_typer(rules.app, name="rules")
+app.command("capture")(capture.capture)
 
 
 @app.callback(invoke_without_command=True)

@@ -6,9 +6,13 @@ from typing import Annotated
 
 import typer
 
+from crm_tui.cli import triage
 from crm_tui.cli.common import print_json, workspace
 
-app = typer.Typer(help="List, show and claim leads.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, show, claim, assign, touch, qualify, nurture and disqualify leads.",
+    no_args_is_help=True,
+)
 
 
 @app.command("list")
@@ -16,15 +20,30 @@ def list_leads(
     ctx: typer.Context,
     unowned: Annotated[bool, typer.Option(help="Only leads nobody owns.")] = False,
     owner: Annotated[str | None, typer.Option(help="Only this user's leads.")] = None,
+    breached: Annotated[
+        bool, typer.Option(help="Only open leads past their response SLA.")
+    ] = False,
+    status: Annotated[
+        str | None, typer.Option(help="Only leads in this status.")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List leads, oldest first."""
     from crm_tui.queries.leads import lead_list
+    from crm_tui.services.catchup import catch_up
 
     ws = workspace(ctx)
+    catch_up(ws)
     with ws.read() as session:
-        leads = lead_list(session, unowned=unowned, owner=owner, limit=limit)
+        leads = lead_list(
+            session,
+            unowned=unowned,
+            owner=owner,
+            limit=limit,
+            breached_at=ws.clock.now() if breached else None,
+            status=status,
+        )
     if as_json:
         print_json(leads)
         return
@@ -46,8 +65,10 @@ def show(
     """Show one lead with its history."""
     from crm_tui.errors import NotFound
     from crm_tui.queries.leads import lead_detail, lead_public
+    from crm_tui.services.catchup import catch_up
 
     ws = workspace(ctx)
+    catch_up(ws)
     with ws.read() as session:
         detail = lead_detail(session, lead_id)
     if detail is None:
@@ -84,3 +105,6 @@ def claim(
     ws = workspace(ctx)
     lead = claim_lead(ws, lead_id)
     typer.echo(f"You own lead #{lead.id} ({lead.name}) now.")
+
+
+triage.register(app)

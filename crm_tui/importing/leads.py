@@ -29,6 +29,7 @@ from crm_tui.importing.headers import ColumnMap, map_headers
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
 from crm_tui.models import Event, ImportBatch, ImportRow, Lead, User
+from crm_tui.services.arrival import IMPORT_CHANNEL, arrival_events, place
 from crm_tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -363,9 +364,15 @@ class _Run:
         if not rows:
             return {}
         values = [self._lead_values(row, now) for row in rows]
+        # Routed on arrival, the whole chunk at once: one read of the team,
+        # the named accounts and the pools, not a query per row.
+        arrivals = place(session, self.ws.process, values, now, channel=IMPORT_CHANNEL)
         result = session.execute(
             insert(Lead).returning(col(Lead.id), sort_by_parameter_order=True),
             values,
+            # Routed and unrouted rows differ in which values are None; the
+            # ORM would split the batch at every change without this.
+            execution_options={"render_nulls": True},
         )
         ids = [row_id for (row_id,) in result]
         session.execute(
@@ -383,7 +390,14 @@ class _Run:
                     "batch_id": self.report.batch_id,
                 }
                 for row, lead_id in zip(rows, ids, strict=True)
-            ],
+            ]
+            + arrival_events(
+                arrivals,
+                ids,
+                at=now,
+                user_id=self.user_id,
+                batch_id=self.report.batch_id,
+            ),
         )
         by_row = {}
         for row, lead_id in zip(rows, ids, strict=True):

@@ -116,6 +116,8 @@ def lead_list(
     unowned: bool = False,
     owner: str | None = None,
     limit: int | None = None,
+    breached_at: datetime | None = None,
+    status: str | None = None,
 ) -> list[dict[str, Any]]:
     """Leads as plain objects for scripts (``crm leads list --json``)."""
     owner_user = aliased(User)
@@ -128,11 +130,24 @@ def lead_list(
         query = query.where(col(Lead.owner_id).is_(None))
     if owner is not None:
         query = query.where(col(owner_user.name) == owner)
+    if breached_at is not None:
+        query = query.where(breached(breached_at))
+    if status is not None:
+        query = query.where(col(Lead.status) == status)
     if limit is not None:
         query = query.limit(limit)
     return [
         lead_public(lead, owner_name) for lead, owner_name in session.execute(query)
     ]
+
+
+def breached(now: datetime) -> ColumnElement[bool]:
+    """Open leads past their response SLA with no touch yet."""
+    return and_(
+        col(Lead.first_response_at).is_(None),
+        col(Lead.sla_due_at) < now,
+        col(Lead.status).in_(("new", "working")),
+    )
 
 
 def lead_public(lead: Lead, owner_name: str | None) -> dict[str, Any]:
@@ -153,6 +168,7 @@ def lead_public(lead: Lead, owner_name: str | None) -> dict[str, Any]:
         "bucket": lead.bucket,
         "reason": lead.reason,
         "routed_by": lead.routed_by,
+        "revisit_on": lead.revisit_on.isoformat() if lead.revisit_on else None,
         "sla_due_at": _iso(lead.sla_due_at),
         "first_response_at": _iso(lead.first_response_at),
         "created_at": _iso(lead.created_at),

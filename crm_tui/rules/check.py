@@ -1,0 +1,364 @@
+"""``crm rules check``: everything wrong with a process file, each problem
+with the line a manager opens the file at.
+
+The file is read from text so that problems can be located: an entry is
+found by counting its ``[[table]]`` headers, a key by scanning that entry's
+lines. Nothing here touches the disk or the database; the caller hands in
+the text and the team.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from crm_tui.process import Process, RoutingRule, _locate
+from crm_tui.rules.qualification import DISQUALIFIED, NURTURE, QUALIFIED
+from crm_tui.rules.routing import CONDITIONS, Member
+from crm_tui.rules.sla import source_key
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file; ``line`` is 1-based, None when the
+    problem is the absence of something."""
+
+    line: int | None
+    message: str
+
+    def render(self, file_name: str) -> str:
+        where = f"{file_name}:{self.line}" if self.line else file_name
+        return f"{where}: {self.message}"
+
+
+class TomlLines:
+    """Finds where an entry or a key of a TOML file is written."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+
+    def header(self, path: str, index: int | None = None) -> int | None:
+        """The line of ``[path]``, or of the ``index``-th ``[[path]]``."""
+        if index is None:
+            pattern = re.compile(rf"^\s*\[\s*{re.escape(path)}\s*\]")
+        else:
+            pattern = re.compile(rf"^\s*\[\[\s*{re.escape(path)}\s*\]\]")
+        seen = 0
+        for number, line in enumerate(self.lines, start=1):
+            if pattern.match(line):
+                if index is None or seen == index:
+                    return number
+                seen += 1
+        return None
+
+    def key(self, path: str, index: int | None, key: str) -> int | None:
+        """The line that sets ``key`` inside an entry (or its header line
+        when the key is not written there)."""
+        start = self.header(path, index) if path else 0
+        if start is None:
+            # ``[routing.pools]`` may be written as ``pools = {...}`` in
+            # ``[routing]``; fall back to the parent table.
+            parent, _, last = path.rpartition(".")
+            return self.key(parent, None, last) if parent or last else None
+        pattern = re.compile(rf"^\s*\"?{re.escape(key)}\"?\s*=")
+        for number in range(start + 1, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if re.match(r"^\s*\[", line):
+                break
+            if pattern.match(line):
+                return number
+        return start or None
+
+    def locate(self, loc: Sequence[int | str]) -> int | None:
+        """The line of a pydantic error location (``routing.rules[2].pool``)."""
+        names: list[str] = []
+        for position, step in enumerate(loc):
+            if isinstance(step, int):
+                rest = loc[position + 1 :]
+                key = rest[0] if rest and isinstance(rest[0], str) else None
+                path = ".".join(names)
+                if key is None:
+                    return self.header(path, step)
+                return self.key(path, step, key)
+            names.append(step)
+        if not names:
+            return None
+        *table, key = names
+        return self.key(".".join(table), None, key)
+
+
+def check_process(text: str, team: Mapping[str, Member] | None = None) -> list[Problem]:
+    """Every problem of the process file ``text``, in file order. With the
+    ``team``, users named by routing are checked too."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = re.search(r"line (\d+)", str(exc))
+        return [
+            Problem(int(found.group(1)) if found else None, f"not valid TOML: {exc}")
+        ]
+    lines = TomlLines(text)
+    try:
+        process = Process.model_validate(raw)
+    except ValidationError as exc:
+        return sorted(
+            (
+                Problem(
+                    lines.locate(error["loc"]),
+                    f"{_locate(error['loc'], raw)}: {error['msg']}",
+                )
+                for error in exc.errors()
+            ),
+            key=_order,
+        )
+    problems = [
+        *_check_hours(process, lines),
+        *_check_qualification(process, lines),
+        *_check_slas(process, lines),
+        *_check_stages(process, lines),
+        *_check_routing(process, lines, team),
+    ]
+    return sorted(problems, key=_order)
+
+
+def _order(problem: Problem) -> tuple[int, str]:
+    return (problem.line or 0, problem.message)
+
+
+def _check_hours(process: Process, lines: TomlLines) -> list[Problem]:
+    hours = process.business_hours
+    problems = []
+    if hours.end <= hours.start:
+        problems.append(
+            Problem(
+                lines.key("business_hours", None, "end"),
+                f"business hours end ({hours.end:%H:%M}) before they start "
+                f"({hours.start:%H:%M})",
+            )
+        )
+    if not hours.days:
+        problems.append(
+            Problem(
+                lines.key("business_hours", None, "days"),
+                "there are no business days: business-hour SLAs can never run",
+            )
+        )
+    return problems
+
+
+def _duplicates(keys: Sequence[str]) -> list[tuple[int, str]]:
+    seen: set[str] = set()
+    repeated = []
+    for index, key in enumerate(keys):
+        if key in seen:
+            repeated.append((index, key))
+        seen.add(key)
+    return repeated
+
+
+def _check_qualification(process: Process, lines: TomlLines) -> list[Problem]:
+    q = process.qualification
+    problems = []
+    buckets = {b.key for b in q.buckets}
+    for needed in (QUALIFIED, NURTURE, DISQUALIFIED):
+        if needed not in buckets:
+            problems.append(
+                Problem(
+                    lines.header("qualification.buckets", 0),
+                    f"qualification needs a bucket with key {needed!r}",
+                )
+            )
+    if not q.disqualify_reasons:
+        problems.append(
+            Problem(None, "there are no disqualify reasons; a rep must give one")
+        )
+    for index, dimension in enumerate(q.dimensions):
+        if len(dimension.choices) < 2:
+            problems.append(
+                Problem(
+                    lines.key("qualification.dimensions", index, "choices"),
+                    f"dimension {dimension.key!r} needs at least two choices",
+                )
+            )
+    for table, keys in (
+        ("qualification.dimensions", [d.key for d in q.dimensions]),
+        ("qualification.buckets", [b.key for b in q.buckets]),
+        ("qualification.disqualify_reasons", [r.key for r in q.disqualify_reasons]),
+        ("touches", [t.key for t in process.touches]),
+        ("lost_reasons", [r.key for r in process.lost_reasons]),
+    ):
+        for index, key in _duplicates(keys):
+            problems.append(
+                Problem(lines.key(table, index, "key"), f"{table}: {key!r} twice")
+            )
+    return problems
+
+
+def _check_slas(process: Process, lines: TomlLines) -> list[Problem]:
+    problems = []
+    owner: dict[str, int] = {}
+    defaults = []
+    for index, sla in enumerate(process.sla):
+        line = lines.header("sla", index)
+        given = [
+            v
+            for v in (sla.minutes, sla.business_hours, sla.business_days)
+            if v is not None
+        ]
+        if len(given) != 1:
+            problems.append(
+                Problem(
+                    line,
+                    "an SLA gives exactly one of minutes, business_hours, "
+                    "business_days",
+                )
+            )
+        elif given[0] <= 0:
+            problems.append(Problem(line, "an SLA must allow some time"))
+        if not sla.sources:
+            defaults.append(index)
+        for source in sla.sources:
+            key = source_key(source)
+            if key in owner:
+                first = lines.header("sla", owner[key])
+                problems.append(
+                    Problem(
+                        lines.key("sla", index, "sources") or line,
+                        f"source {source!r} never uses this SLA: the one on "
+                        f"line {first} lists it first",
+                    )
+                )
+            owner.setdefault(key, index)
+    for index in defaults[1:]:
+        problems.append(
+            Problem(
+                lines.header("sla", index),
+                "a second SLA without sources never applies: the first one is "
+                "the default",
+            )
+        )
+    if process.sla and not defaults:
+        problems.append(
+            Problem(
+                None,
+                "no SLA without sources: leads from other sources get no "
+                "response clock",
+            )
+        )
+    return problems
+
+
+def _check_stages(process: Process, lines: TomlLines) -> list[Problem]:
+    problems = []
+    if not process.open_stages:
+        problems.append(
+            Problem(None, "there is no open stage for a qualified lead's deal")
+        )
+    elif process.stages[0].closed is not None:
+        problems.append(
+            Problem(
+                lines.header("stages", 0),
+                "the first stage is closed, but qualified leads become deals "
+                "in the first stage",
+            )
+        )
+    for index, key in _duplicates([s.key for s in process.stages]):
+        problems.append(
+            Problem(lines.key("stages", index, "key"), f"stage {key!r} twice")
+        )
+    return problems
+
+
+def _check_routing(
+    process: Process, lines: TomlLines, team: Mapping[str, Member] | None
+) -> list[Problem]:
+    routing = process.routing
+    problems = []
+    people = {name.casefold(): m for name, m in (team or {}).items()}
+
+    def person(name: str) -> str | None:
+        """What is wrong with naming ``name``, or None."""
+        if team is None:
+            return None
+        member = people.get(name.casefold())
+        if member is None:
+            return f"{name!r} is not a user"
+        if not member.active:
+            return f"{member.name} is inactive"
+        return None
+
+    pools_alive: dict[str, bool] = {}
+    for pool, members in routing.pools.items():
+        line = lines.key("routing.pools", None, pool)
+        for name in members:
+            if (wrong := person(name)) is not None:
+                problems.append(Problem(line, f"pool {pool}: {wrong}"))
+        alive = bool(members) and (
+            team is None or any(person(name) is None for name in members)
+        )
+        pools_alive[pool] = alive
+        if not alive:
+            problems.append(Problem(line, f"pool {pool} has nobody active"))
+    for index, key in _duplicates([r.name for r in routing.rules]):
+        problems.append(
+            Problem(
+                lines.key("routing.rules", index, "name"),
+                f"two routing rules are named {key!r}: routed_by cannot say which",
+            )
+        )
+
+    def can_always_assign(rule: RoutingRule) -> bool:
+        if rule.named_account:
+            return False
+        if rule.assign is not None:
+            return person(rule.assign) is None
+        return rule.pool is not None and pools_alive.get(rule.pool, False)
+
+    for index, rule in enumerate(routing.rules):
+        line = lines.header("routing.rules", index)
+        label = f"rule {rule.name!r}"
+        if rule.assign is not None and rule.pool is not None:
+            problems.append(Problem(line, f"{label} names both a user and a pool"))
+        if rule.assign is None and rule.pool is None and not rule.named_account:
+            problems.append(Problem(line, f"{label} assigns to nobody"))
+        if rule.assign is not None and (wrong := person(rule.assign)) is not None:
+            problems.append(
+                Problem(
+                    lines.key("routing.rules", index, "assign"), f"{label}: {wrong}"
+                )
+            )
+        if rule.pool is not None and rule.pool not in routing.pools:
+            problems.append(
+                Problem(
+                    lines.key("routing.rules", index, "pool"),
+                    f"{label} uses pool {rule.pool!r}, which is not in [routing.pools]",
+                )
+            )
+        for earlier_index, earlier in enumerate(routing.rules[:index]):
+            if can_always_assign(earlier) and _covers(earlier, rule):
+                earlier_line = lines.header("routing.rules", earlier_index)
+                problems.append(
+                    Problem(
+                        line,
+                        f"{label} can never match: rule {earlier.name!r} "
+                        f"(line {earlier_line}) takes every lead it would",
+                    )
+                )
+                break
+    return problems
+
+
+def _covers(earlier: RoutingRule, later: RoutingRule) -> bool:
+    """Whether every lead ``later`` matches is matched by ``earlier``."""
+    for condition, (_attribute, fold, _label) in CONDITIONS.items():
+        wide: list[str] = getattr(earlier, condition)
+        narrow: list[str] = getattr(later, condition)
+        if not wide:
+            continue
+        if not narrow or not {fold(v) for v in narrow} <= {fold(v) for v in wide}:
+            return False
+    return True
