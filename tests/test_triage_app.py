@@ -203,7 +203,7 @@ def test_a_manager_sees_every_breach_and_a_rep_is_told_why_not(
     async def manager(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, CrmApp)
-        await press(pilot, "b")
+        await press(pilot, "B")
         assert isinstance(app.screen, BreachesScreen)
         assert names(app) == ["Lead 000", "Lead 001", "Lead 002"]
         assert str(table(app).get_row_at(0)[4]) == "kim"
@@ -216,7 +216,7 @@ def test_a_manager_sees_every_breach_and_a_rep_is_told_why_not(
     drive(CrmApp(ws), manager)
 
     async def rep(pilot: Pilot[None]) -> None:
-        await press(pilot, "b")
+        await press(pilot, "B")
         assert "Only a manager or above" in shown(pilot.app, ".list-empty")  # type: ignore[arg-type]
 
     drive(CrmApp(as_user(ws, "sam")), rep)

@@ -150,6 +150,17 @@ def breached(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def not_breached(now: datetime) -> ColumnElement[bool]:
+    """Exactly the leads ``breached`` leaves out, a lead with no SLA clock
+    yet included (SQL's NOT of a comparison with NULL would drop it)."""
+    return or_(
+        col(Lead.first_response_at).is_not(None),
+        col(Lead.sla_due_at).is_(None),
+        col(Lead.sla_due_at) >= now,
+        col(Lead.status).not_in(("new", "working")),
+    )
+
+
 def lead_public(lead: Lead, owner_name: str | None) -> dict[str, Any]:
     return {
         "id": lead.id,

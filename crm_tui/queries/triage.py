@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, not_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from crm_tui.models import Lead, User
-from crm_tui.queries.leads import PAGE_SIZE, breached, matches
+from crm_tui.queries.leads import PAGE_SIZE, breached, matches, not_breached
 
 Scope = Literal["inbox", "mine", "breaches"]
 Section = Literal["breached", "rest"]
@@ -102,7 +102,7 @@ def triage_page(
         query = query.where(breached(now))
     else:
         key = (col(Lead.created_at), col(Lead.id))
-        query = query.where(not_(breached(now)))
+        query = query.where(not_breached(now))
     if after is not None:
         query = query.where(tuple_(*key) > tuple_(*after))
     query = query.order_by(*key).limit(limit)

@@ -33,6 +33,9 @@ class CaughtUp:
 
 
 def catch_up(ws: Workspace) -> CaughtUp:
+    if ws.read_only:
+        # Nothing can be written; the lists still show what is there.
+        return CaughtUp(0, 0)
     process = ws.process
     now = ws.clock.now()
     today = team_today(now, process.team.zone)
