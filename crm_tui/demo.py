@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import Session
 
 from crm_tui.config import DATA_DIR
 from crm_tui.importing.leads import ImportReport, import_leads
+from crm_tui.models import Lead, User
 from crm_tui.open import open_workspace
 from crm_tui.services.users import create_user
+from crm_tui.workspace import Workspace
 
 DEMO_DIR = DATA_DIR / "demo"
 DEMO_ADMIN = "robin"
@@ -33,8 +36,80 @@ def build_demo(target: Path, source: Path = DEMO_DIR) -> ImportReport:
 
     ws.write(add_team)
     report = import_leads(ws, source / "leads.csv")
+    work_the_pipeline(ws)
     with ws.engine.connect() as conn:
         # Fold the write-ahead log into the file so it travels as one file.
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     ws.engine.dispose()
     return report
+
+
+# How far along the demo works each rep's leads: (stage, values it needs).
+# Dates are relative to the day the demo is built, so the board has meetings
+# ahead and decisions coming up.
+_JOURNEY: list[tuple[str, dict[str, str]]] = [
+    ("discovery", {"next_meeting_at": "+3d"}),
+    ("qualified_opportunity", {"decision_on": "+30d"}),
+    ("proposal", {"amount": "18000"}),
+    ("negotiation", {}),
+]
+_ANSWERS = {
+    "fit": "strong",
+    "urgency": "this quarter",
+    "budget": "likely",
+    "buying_role": "decision-maker",
+}
+
+
+def work_the_pipeline(ws: Workspace) -> None:
+    """Work the reps' leads the way a team would, through the services, so
+    the board, my day, hand-offs and reports have something to show: first
+    touches, qualified leads becoming deals, deals moved along the stages,
+    a few won (their hand-offs open) and a few lost."""
+    from datetime import timedelta
+
+    from sqlmodel import col, select
+
+    from crm_tui.services.convert import qualify_leads
+    from crm_tui.services.deals import move_deal
+    from crm_tui.services.triage import touch_leads
+
+    with ws.read() as session:
+        owned = session.exec(
+            select(Lead.id, Lead.owner_id)
+            .where(col(Lead.owner_id).is_not(None), Lead.status == "working")
+            .order_by(col(Lead.id))
+        ).all()
+        names = dict(session.exec(select(col(User.id), col(User.name))).all())
+    by_rep: dict[str, list[int]] = {}
+    for lead_id, owner_id in owned:
+        if lead_id is not None and owner_id is not None:
+            by_rep.setdefault(names[owner_id], []).append(lead_id)
+    today = ws.clock.now().date()
+    for rep, lead_ids in sorted(by_rep.items()):
+        seat = Workspace(ws.engine, rep, ws.clock)
+        touched = lead_ids[: len(lead_ids) * 2 // 3]
+        touch_leads(seat, touched, "call", "connected")
+        _, conversions = qualify_leads(seat, touched[:9], _ANSWERS)
+        deal_ids = sorted(c.deal_id for c in conversions.values())
+        for n, deal_id in enumerate(deal_ids):
+            # Deal n goes n steps along, so every stage has a few.
+            for stage, values in _JOURNEY[: n % (len(_JOURNEY) + 1)]:
+                move_deal(seat, deal_id, stage, _dated(values, today))
+        for deal_id in deal_ids[-2:-1]:
+            close_on = (today - timedelta(days=2)).isoformat()
+            move_deal(seat, deal_id, "won", {"amount": "24000", "close_on": close_on})
+        for deal_id in deal_ids[-1:]:
+            move_deal(seat, deal_id, "lost", {"lost_reason": "competitor"})
+
+
+def _dated(values: dict[str, str], today: date) -> dict[str, str]:
+    """``+Nd`` as the date N days from ``today``."""
+    from datetime import timedelta
+
+    return {
+        key: (today + timedelta(days=int(value[1:-1]))).isoformat()
+        if value.startswith("+")
+        else value
+        for key, value in values.items()
+    }
