@@ -218,6 +218,8 @@ class Process(_Strict):
     handoff: Handoff = Handoff()
     retention: Retention = Retention()
     definitions: dict[str, str] = {}
+    # Territory -> the countries in it, for leads that arrive without one.
+    territories: dict[str, list[str]] = {}
 
     def stage(self, key_or_name: str) -> Stage:
         """A stage by its key or its name, case-insensitively."""
@@ -227,6 +229,16 @@ class Process(_Strict):
                 return stage
         names = ", ".join(s.name for s in self.stages)
         raise ProcessError(f"There is no stage {key_or_name!r}; stages are: {names}.")
+
+    def territory_of(self, country: str | None) -> str | None:
+        """The territory a country belongs to, if the process names one."""
+        if not country:
+            return None
+        wanted = country.strip().casefold()
+        for territory, countries in self.territories.items():
+            if any(wanted == c.casefold() for c in countries):
+                return territory
+        return None
 
     @property
     def open_stages(self) -> list[Stage]:

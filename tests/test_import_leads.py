@@ -210,3 +210,23 @@ def test_the_real_lead_scoring_export_imports_and_reconciles(ws: Workspace) -> N
         count = session.exec(select(func.count()).select_from(Lead)).one()
     assert "Select" not in sources
     assert count == report.created
+
+
+def test_a_lead_without_a_territory_gets_its_countrys(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path,
+        "Name,Email,Country,Territory\n"
+        "Ana,ana@example.com,Deutschland,\n"
+        "Ben,ben@example.com,Japan,\n"
+        "Cy,cy@example.com,Japan,Kanto\n"
+        "Di,di@example.com,Atlantis,\n",
+    )
+    import_leads(ws, path)
+    assert [(lead.country, lead.territory) for lead in leads(ws)] == [
+        ("Germany", "EMEA"),
+        ("Japan", "APAC"),
+        ("Japan", "Kanto"),
+        ("Atlantis", None),
+    ]

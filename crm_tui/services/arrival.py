@@ -137,6 +137,11 @@ def place(
     taken from when it is not the lead's own (imports answer by the import
     SLA, counted from the import).
     """
+    for row in rows:
+        # A lead without a territory gets its country's, before routing, so
+        # territory rules see it.
+        if not row.get("territory"):
+            row["territory"] = process.territory_of(row.get("country"))
     facts = [LeadFacts.of(row) for row in rows]
     router = load_router(session, process, facts)
     by_id = {m.id: m for m in router.team.values()}
