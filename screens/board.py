@@ -173,6 +173,9 @@ class ColumnPageLoaded(Message):
         self.cards = cards
 
 
+HANDOFF_HINT = "press escape, then h for your hand-offs."
+
+
 class DealMoved(Message):
     """A deal is in a new stage (or a new place in its column)."""
 
@@ -267,7 +270,7 @@ class BoardScreen(CrmScreen[None]):
         Binding("enter", "open", "Open", id="open"),
         Binding("o", "owner", "Whose", id="owner"),
         Binding("slash", "search", "Filter", key_display="/", id="search"),
-        Binding("escape", "clear_search", "Clear filter", id="clear-search"),
+        Binding("escape", "escape", "Back", id="back"),
         Binding("r", "reload", "Refresh", id="refresh"),
     ]
 
@@ -491,7 +494,11 @@ class BoardScreen(CrmScreen[None]):
             self.post_message(MoveFailed(str(error)))
         else:
             name = self._ws.process.stage(deal.stage).name
-            self.post_message(DealMoved(deal_id, deal.stage, f"Moved to {name}."))
+            note = f"Moved to {name}."
+            if self._ws.process.stage(deal.stage).closed == "won":
+                # The hand-off opened with the win; say where to write it.
+                note = f"Won! Its hand-off checklist is open: {HANDOFF_HINT}"
+            self.post_message(DealMoved(deal_id, deal.stage, note))
 
     def on_move_needs_more(self, message: MoveNeedsMore) -> None:
         self._busy = False
@@ -604,6 +611,16 @@ class BoardScreen(CrmScreen[None]):
         self.set_focus(None)
         self.reload()
 
+    def action_escape(self) -> None:
+        """Forget the text filter if there is one, else leave the board."""
+        searching = bool(self._filter.text) or self.query_one(
+            "#board-search"
+        ).has_class("-open")
+        if searching:
+            self.action_clear_search()
+        else:
+            self.dismiss()
+
     def action_clear_search(self) -> None:
         """Forget the text filter."""
         search = self.query_one("#board-search", Input)
@@ -621,10 +638,6 @@ class BoardScreen(CrmScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
-        if action == "clear_search":
-            return bool(self._filter.text) or self.query_one("#board-search").has_class(
-                "-open"
-            )
         if action in ("step", "move_to", "reorder", "open"):
             return self.focused_card() is not None or None
         return True

@@ -223,3 +223,89 @@ def test_accounts_at_risk_are_one_key_away(ws: Workspace) -> None:
         assert "Accounts at risk · 2" in shown(app, "#accounts-title")
 
     drive(CrmApp(ws), scenario)
+
+
+def test_a_deal_won_on_the_board_is_handed_off_from_the_keyboard(
+    ws: Workspace,
+) -> None:
+    # Issue 5: Negotiation → Closed won on the board opens the hand-off; the
+    # closing rep fills and submits it; the next owner accepts it.
+    from textual.widgets import Input
+
+    from crm_tui.services.deals import create_deal
+    from screens.board import BoardScreen
+    from screens.forms import GateForm
+
+    sam, kim = as_user(ws, "sam"), as_user(ws, "kim")
+    deal = create_deal(
+        sam,
+        title="Initech — Team plan",
+        stage="negotiation",
+        values={"amount": "30000", "decision_on": "2026-03-20"},
+    )
+
+    async def closing_rep(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await pilot.press("b")
+        await settle(pilot)
+        board = app.screen
+        assert isinstance(board, BoardScreen)
+        for _ in range(len(ws.process.stages)):
+            card = board.focused_card()
+            if card is not None and card.id == deal.id:
+                break
+            await pilot.press("l")
+        await pilot.press("m")
+        await settle(pilot)
+        others = [s.key for s in ws.process.stages if s.key != "negotiation"]
+        await pilot.press(*["down"] * others.index("won"), "enter")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, GateForm)
+        assert [need.field for need in form.needs] == ["close_on"]
+        form.query_one("#gate-close_on", Input).value = "2026-03-02"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "hand-off checklist is open" in notices(app)[-1][1]
+        await pilot.press("escape", "h")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoffListScreen)
+        [row] = rows(app, "#handoff-table")
+        assert row[1] == "to submit" and "Initech — Team plan" in row
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoffScreen)
+        await fill(pilot, "1 Apr 2026", save="enter")
+        await fill(pilot, "Team plan, 12 seats")
+        await fill(pilot, "Answer support tickets within a day")
+        await fill(pilot, "Peter Gibbons (COO)")
+        await fill(pilot, "Live by April 15")
+        await fill(pilot, "- Data import from the old CRM")
+        await pick(pilot, 1)  # implementation: kim
+        await pick(pilot, 1)  # service: kim
+        await pick(pilot, 2)  # relationship: sam
+        await pilot.press("s")
+        await settle(pilot)
+        assert notices(app)[-1] == ("information", "Submitted to the next owner")
+
+    drive(CrmApp(sam, live=False), closing_rep)
+
+    async def next_owner(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        await pilot.press("h")
+        await settle(pilot)
+        [row] = rows(app, "#handoff-table")
+        assert row[1] == "to accept"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert notices(app)[-1][1] == "Accepted: the onboarding task is yours"
+
+    drive(CrmApp(kim, live=False), next_owner)
+    with ws.read() as session:
+        handoff = session.exec(select(Handoff)).one()
+        account = session.exec(select(Account)).one()
+        users = {u.id: u.name for u in session.exec(select(User))}
+    assert handoff.deal_id == deal.id and handoff.status == "accepted"
+    assert users[account.implementation_owner_id or 0] == "kim"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
@@ -68,6 +69,47 @@ class HandoffIncomplete(CrmError):
         )
 
 
+def _give_an_account(session: Session, ws: Workspace, deal: Deal) -> None:
+    """A won deal with no account becomes a customer all the same: the
+    account is named after the deal ("Initech — Team plan" gives "Initech"),
+    so the hand-off has somewhere to put its owners and promises."""
+    assert deal.id is not None
+    now = ws.clock.now()
+    name = re.split(r"\s+[—·–-]\s+", deal.title or "", maxsplit=1)[0].strip()
+    account = Account(
+        name=name or f"Customer of deal #{deal.id}",
+        owner_id=deal.owner_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    session.flush()
+    assert account.id is not None
+    record(
+        session,
+        at=now,
+        user_id=ws.user_id,
+        entity="account",
+        entity_id=account.id,
+        action="created",
+        changes={"name": [None, account.name], "from_deal": [None, deal.id]},
+    )
+    deal.account_id = account.id
+    deal.version += 1
+    deal.updated_at = now
+    session.add(deal)
+    session.flush()
+    record(
+        session,
+        at=now,
+        user_id=ws.user_id,
+        entity="deal",
+        entity_id=deal.id,
+        action="updated",
+        changes={"account_id": [None, account.id]},
+    )
+
+
 def open_handoff(session: Session, ws: Workspace, deal: Deal) -> Handoff:
     """The deal's hand-off, opened with the process's checklist if it has
     none yet. Call it in the transaction that moves the deal to won."""
@@ -76,6 +118,8 @@ def open_handoff(session: Session, ws: Workspace, deal: Deal) -> Handoff:
     if existing is not None:
         return existing
     now = ws.clock.now()
+    if deal.account_id is None:
+        _give_an_account(session, ws, deal)
     handoff = Handoff(
         deal_id=deal.id,
         account_id=deal.account_id,
