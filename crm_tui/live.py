@@ -11,6 +11,7 @@ LISTENs on a connection of its own.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -26,7 +27,16 @@ class ChangeWatch(Protocol):
 
 
 class SqliteWatch:
+    """``PRAGMA data_version`` on a connection of its own.
+
+    The app asks from a worker thread and closes from the UI thread when it
+    quits; a lock keeps the two apart, because SQLite crashes the process
+    when a connection is closed while another thread uses it.
+    """
+
     def __init__(self, engine: Engine) -> None:
+        self._lock = threading.Lock()
+        self._closed = False
         database = engine.url.database or ""
         uri = database.startswith("file:")
         if uri and engine.url.query:
@@ -39,20 +49,29 @@ class SqliteWatch:
         return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
     def changed(self) -> bool:
-        now = self._version()
-        if now == self._seen:
-            return False
-        self._seen = now
-        return True
+        with self._lock:
+            if self._closed:
+                return False
+            now = self._version()
+            if now == self._seen:
+                return False
+            self._seen = now
+            return True
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._closed = True
+            self._conn.close()
 
 
 class PostgresWatch:
+    """LISTEN on a connection of its own (closed as safely as SqliteWatch)."""
+
     def __init__(self, engine: Engine) -> None:
         import psycopg
 
+        self._lock = threading.Lock()
+        self._closed = False
         url = engine.url.set(drivername="postgresql")
         self._conn: Any = psycopg.connect(
             url.render_as_string(hide_password=False), autocommit=True
@@ -60,10 +79,15 @@ class PostgresWatch:
         self._conn.execute(f"LISTEN {CHANNEL}")
 
     def changed(self) -> bool:
-        return bool(list(self._conn.notifies(timeout=0)))
+        with self._lock:
+            if self._closed:
+                return False
+            return bool(list(self._conn.notifies(timeout=0)))
 
     def close(self) -> None:
-        self._conn.close()
+        with self._lock:
+            self._closed = True
+            self._conn.close()
 
 
 class NoWatch:
