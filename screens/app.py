@@ -80,7 +80,7 @@ class CrmApp(App[None]):
         Binding("R", "reports", "Reports", id="reports"),
         Binding("A", "audits", "Audits", id="audits"),
         Binding("D", "definitions", "Definitions", id="definitions"),
-        Binding("b", "board", "Pipeline", id="board"),
+        Binding("b", "board", "Pipeline board", id="board"),
         Binding("M", "my_day", "My day", id="my-day"),
     ]
 

@@ -350,3 +350,15 @@ def test_business_days_skip_weekends_and_holidays(ws: Workspace) -> None:
     due = add_business_days(ws.process, friday, 1)
     # Friday the 25th is a holiday, then the weekend.
     assert due == datetime(2026, 12, 28, 15, 0, tzinfo=UTC)
+
+
+def test_closing_a_deal_closes_its_open_tasks(ws: Workspace) -> None:
+    # Found by a newcomer: a lost deal's "review the proposal" call stayed on
+    # the rep's day.
+    deal = create_deal(ws, title="Globex", stage="proposal", values={"amount": "900"})
+    assert deal.id is not None
+    move_deal(ws, deal.id, "lost", {"lost_reason": "price"})
+    with ws.read() as session:
+        tasks = session.exec(select(Task).where(Task.deal_id == deal.id)).all()
+    assert tasks and all(t.done_at is not None for t in tasks)
+    assert {t.outcome for t in tasks} == {"Closed with the deal (Closed lost)"}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from crm_tui.errors import NotAllowed
 from crm_tui.models import Event, Lead
@@ -62,3 +64,18 @@ def test_a_rep_is_told_which_role_an_action_needs(ws: Workspace) -> None:
         require_role(session, sam.user_id, "manager", "reassign leads")
     with ws.read() as session:
         assert require_role(session, ws.user_id, "manager", "reassign").name == "alex"
+
+
+def test_a_user_needs_a_one_word_login(ws: Workspace) -> None:
+    # Found by a newcomer: enter on an empty "add user" form made a user ''.
+    from crm_tui.errors import CrmError
+    from crm_tui.services.users import create_user
+
+    def add(name: str) -> Callable[[Session], object]:
+        return lambda s: create_user(
+            s, name=name, role="rep", at=ws.clock.now(), by=None
+        )
+
+    for bad in ("", "  ", "ana lima"):
+        with pytest.raises(CrmError, match="one word"):
+            ws.write(add(bad))

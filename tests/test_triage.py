@@ -115,6 +115,13 @@ def test_qualifying_twice_gives_one_account_contact_and_deal(ws: Workspace) -> N
     converted = lead(ws, lead_id)
     assert (converted.status, converted.bucket) == ("converted", "qualified")
     assert actions(ws, lead_id)[-2:] == ["qualified", "converted"]
+    with ws.read() as session:
+        qualified = session.exec(
+            select(Event).where(Event.entity == "lead", Event.action == "qualified")
+        ).one()
+    # The log keeps where the lead came from, not the new value twice.
+    assert qualified.changes["bucket"] == [None, "qualified"]
+    assert qualified.changes.get("status", ["working"])[0] == "working"
 
 
 def test_two_reps_qualifying_at_once_still_give_one_deal(ws: Workspace) -> None:

@@ -81,6 +81,7 @@ class Card:
     stage_entered_at: datetime
     decision_on: date | None
     version: int
+    next_meeting_at: datetime | None
     next_step: str | None = None
     next_step_at: datetime | None = None
     last_touch: datetime | None = None
@@ -104,6 +105,7 @@ def _card_query() -> Select[*tuple[Any, ...]]:
             col(Deal.stage_entered_at),
             col(Deal.decision_on),
             col(Deal.version),
+            col(Deal.next_meeting_at),
         )
         .outerjoin(Account, col(Account.id) == col(Deal.account_id))
         .outerjoin(User, col(User.id) == col(Deal.owner_id))
@@ -141,6 +143,10 @@ def with_next_steps(
     done = []
     for card in cards:
         title, due = steps.get(card.id, (None, None))
+        meeting = card.next_meeting_at
+        if meeting is not None and meeting > now and (due is None or due <= now):
+            # A booked meeting with the buyer is a next step too.
+            title, due = "Meeting with the buyer", meeting
         touch = max(
             [t for t in (card.stage_entered_at, touches.get(card.id)) if t is not None]
         )

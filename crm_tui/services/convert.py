@@ -69,6 +69,8 @@ def convert(
     assert lead.id is not None
     _may_work(lead, actor, "qualify")
     owner_id = lead.owner_id or actor.id
+    # Read before the update: an ORM update also changes ``lead`` in place.
+    before = {"status": lead.status, "bucket": lead.bucket}
     taken = session.execute(
         update(Lead)
         .where(col(Lead.id) == lead.id, col(Lead.status) != "converted")
@@ -84,7 +86,6 @@ def convert(
     )
     if taken.rowcount == 0:  # type: ignore[attr-defined]
         return _existing(session, lead.id)
-    before = {"status": lead.status, "bucket": lead.bucket}
     session.refresh(lead)
     account, new_account = _account(session, lead, owner_id, actor)
     assert account.id is not None

@@ -249,6 +249,8 @@ def _enter(
 ) -> None:
     """What entering ``stage`` sets off: its tasks, and the hand-off."""
     assert deal.id is not None
+    if stage.closed:
+        _close_open_tasks(session, ws, deal.id, stage, now)
     for spec in tasks_on_entry(ws.process, stage, now):
         _add_task(
             session,
@@ -263,6 +265,34 @@ def _enter(
         )
     if stage.closed == "won":
         _on_won(session, ws, deal)
+
+
+def _close_open_tasks(
+    session: Session, ws: Workspace, deal_id: int, stage: Stage, now: datetime
+) -> None:
+    """A closed deal needs no more selling: its open tasks are closed with
+    it, each with its event, so nobody's day lists a call about a lost deal."""
+    outcome = f"Closed with the deal ({stage.name})"
+    open_ids = session.execute(
+        select(col(Task.id)).where(
+            col(Task.deal_id) == deal_id, col(Task.done_at).is_(None)
+        )
+    ).scalars().all()
+    for task_id in open_ids:
+        session.execute(
+            update(Task)
+            .where(col(Task.id) == task_id)
+            .values(done_at=now, outcome=outcome, version=col(Task.version) + 1)
+        )
+        record(
+            session,
+            at=now,
+            user_id=ws.user_id,
+            entity="task",
+            entity_id=task_id,
+            action="completed",
+            changes={"done_at": [None, plain(now)], "outcome": [None, outcome]},
+        )
 
 
 def _on_won(session: Session, ws: Workspace, deal: Deal) -> None:
@@ -415,7 +445,7 @@ def _renumber(session: Session, stage: str) -> None:
         select(col(Deal.id))
         .where(col(Deal.stage) == stage)
         .order_by(col(Deal.position), col(Deal.id))
-    ).scalars()
+    ).scalars().all()
     session.execute(
         update(Deal),
         [{"id": deal_id, "position": float(n)} for n, deal_id in enumerate(ids)],

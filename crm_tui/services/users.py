@@ -33,6 +33,12 @@ def create_user(
     region: str | None = None,
 ) -> User:
     """Add a user; the name is what they type as ``--user``."""
+    name = name.strip()
+    if not name or any(c.isspace() for c in name):
+        raise CrmError(
+            f"A user needs a login name of one word (like sam or ana.lima), "
+            f"not {name!r}."
+        )
     if role not in ROLES:
         raise CrmError(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.")
     if session.exec(select(User).where(User.name == name)).first() is not None:
