@@ -7,7 +7,7 @@ import asyncio
 import csv
 import json
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -125,6 +125,21 @@ def test_the_maven_pipeline_imports_reconciled_and_the_board_shows_it(
                 }
 
         assert asyncio.run(look()) == counts
+
+        # Issue 6: the report's win rate over the whole history agrees with
+        # a plain count of the CSV's rows.
+        from crm_tui.reports.report import Dates, build_report
+
+        with ws.read() as session:
+            report = build_report(
+                session,
+                ws.process,
+                Dates(date(2016, 1, 1), date(2018, 12, 31)),
+                ws.clock.now(),
+            )
+        rate = report.overall.win_rate
+        assert (rate.won, rate.lost) == (plain["Won"], plain["Lost"])
+        assert rate.rate == pytest.approx(plain["Won"] / (plain["Won"] + plain["Lost"]))
     finally:
         ws.engine.dispose()
 
