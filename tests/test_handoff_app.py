@@ -246,6 +246,7 @@ def test_a_deal_won_on_the_board_is_handed_off_from_the_keyboard(
 
     async def closing_rep(pilot: Pilot[None]) -> None:
         app = pilot.app
+        assert isinstance(app, CrmApp)
         await pilot.press("b")
         await settle(pilot)
         board = app.screen
@@ -292,6 +293,7 @@ def test_a_deal_won_on_the_board_is_handed_off_from_the_keyboard(
 
     async def next_owner(pilot: Pilot[None]) -> None:
         app = pilot.app
+        assert isinstance(app, CrmApp)
         await pilot.press("h")
         await settle(pilot)
         [row] = rows(app, "#handoff-table")

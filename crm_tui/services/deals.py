@@ -273,11 +273,15 @@ def _close_open_tasks(
     """A closed deal needs no more selling: its open tasks are closed with
     it, each with its event, so nobody's day lists a call about a lost deal."""
     outcome = f"Closed with the deal ({stage.name})"
-    open_ids = session.execute(
-        select(col(Task.id)).where(
-            col(Task.deal_id) == deal_id, col(Task.done_at).is_(None)
+    open_ids = (
+        session.execute(
+            select(col(Task.id)).where(
+                col(Task.deal_id) == deal_id, col(Task.done_at).is_(None)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for task_id in open_ids:
         session.execute(
             update(Task)
@@ -441,11 +445,15 @@ def _tuple_gt(columns: tuple[Any, Any], key: tuple[float, int | None]) -> Any:
 
 def _renumber(session: Session, stage: str) -> None:
     """Spread a column's positions out again, keeping its order."""
-    ids = session.execute(
-        select(col(Deal.id))
-        .where(col(Deal.stage) == stage)
-        .order_by(col(Deal.position), col(Deal.id))
-    ).scalars().all()
+    ids = (
+        session.execute(
+            select(col(Deal.id))
+            .where(col(Deal.stage) == stage)
+            .order_by(col(Deal.position), col(Deal.id))
+        )
+        .scalars()
+        .all()
+    )
     session.execute(
         update(Deal),
         [{"id": deal_id, "position": float(n)} for n, deal_id in enumerate(ids)],
