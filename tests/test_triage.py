@@ -126,7 +126,7 @@ def test_qualifying_twice_gives_one_account_contact_and_deal(ws: Workspace) -> N
 
 def test_two_reps_qualifying_at_once_still_give_one_deal(ws: Workspace) -> None:
     [lead_id] = add_leads(ws, 1, company="Acme")
-    url = str(ws.engine.url.database)
+    url = ws.engine.url.render_as_string(hide_password=False)
     reps = [open_workspace(url, name, ws.clock) for name in ("alex", "alex")]
     errors: list[Exception] = []
 

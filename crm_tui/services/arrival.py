@@ -64,12 +64,33 @@ def load_router(
 ) -> Router:
     """A router with the team, the pool positions (locked on servers that
     lock rows) and the named accounts ``facts`` may match."""
+    _ensure_cursors(session, list(process.routing.pools))
     cursors = {
         cursor.pool: cursor.position
         for cursor in session.execute(select(PoolCursor).with_for_update()).scalars()
     }
     named = load_named_accounts(session, facts)
     return Router(process.routing, team_members(session), cursors, named)
+
+
+def _ensure_cursors(session: Session, pools: list[str]) -> None:
+    """Every pool has its cursor row before it is locked: ``FOR UPDATE``
+    locks nothing that does not exist, and two servers' first routings
+    would both insert it."""
+    if not pools:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    else:
+        return
+    session.execute(
+        upsert(PoolCursor)
+        .values([{"pool": pool, "position": 0} for pool in pools])
+        .on_conflict_do_nothing()
+    )
 
 
 def load_named_accounts(session: Session, facts: Iterable[LeadFacts]) -> NamedAccounts:
