@@ -10,16 +10,23 @@ import argparse
 import sys
 import time
 
-from bench import claims, imports, inbox, startup
+from bench import board, claims, imports, inbox, startup
 from bench.figures import Figure
 
-FULL = {"import": 100_000, "inbox": 1_000_000, "startup": 1_000_000, "claims": 100_000}
-SMOKE = {"import": 300, "inbox": 2_000, "startup": 2_000, "claims": 2_000}
+FULL = {
+    "import": 100_000,
+    "inbox": 1_000_000,
+    "startup": 1_000_000,
+    "claims": 100_000,
+    "board": 50_000,
+}
+SMOKE = {"import": 300, "inbox": 2_000, "startup": 2_000, "claims": 2_000, "board": 200}
 SUITES = {
     "import": imports.run,
     "inbox": inbox.run,
     "startup": startup.run,
     "claims": claims.run,
+    "board": board.run,
 }
 
 

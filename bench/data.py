@@ -157,12 +157,15 @@ def leads_csv(count: int, offset: int) -> Path:
 
 
 def deals_database(open_deals: int, stages: list[str]) -> Path:
-    """A database with ``open_deals`` open deals spread over ``stages``."""
-    path = cached(f"deals-{open_deals}.db")
+    """A database with ``open_deals`` open deals spread over ``stages``, each
+    with an amount, a meeting booked and a decision date, as worked deals
+    have (so moving one on meets the usual stage gates)."""
+    path = cached(f"deals-v2-{open_deals}.db")
     if path.exists():
         return path
     empty_database(path)
     rng = random.Random(SEED + 2)
+    meeting = _ts(datetime(2031, 6, 2, 15, tzinfo=UTC))
     rows = []
     for n in range(open_deals):
         at = _ts(START + timedelta(minutes=n))
@@ -173,6 +176,8 @@ def deals_database(open_deals: int, stages: list[str]) -> Path:
                 float(n),
                 rng.randint(1, 500) * 100,
                 rng.randint(1, len(REPS)),
+                meeting,
+                "2031-06-30",
                 at,
                 at,
                 at,
@@ -181,9 +186,9 @@ def deals_database(open_deals: int, stages: list[str]) -> Path:
     with sqlite3.connect(path) as conn:
         conn.executemany(
             "INSERT INTO deal (title, kind, stage, position, amount, currency,"
-            " owner_id, needs_handoff, stage_entered_at, created_at, updated_at,"
-            " extra, version) VALUES (?, 'new', ?, ?, ?, 'USD', ?, 0, ?, ?, ?,"
-            " ?, 1)",
+            " owner_id, next_meeting_at, decision_on, needs_handoff,"
+            " stage_entered_at, created_at, updated_at, extra, version)"
+            " VALUES (?, 'new', ?, ?, ?, 'USD', ?, ?, ?, 0, ?, ?, ?, ?, 1)",
             [(*row, json.dumps({})) for row in rows],
         )
         conn.execute("ANALYZE")

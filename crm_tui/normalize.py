@@ -12,11 +12,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cache
+from typing import TYPE_CHECKING
 
-import phonenumbers
-import pycountry
-from dateutil import parser as date_parser
-from email_validator import EmailNotValidError, validate_email
+if TYPE_CHECKING:
+    import phonenumbers
+
+# phonenumbers, pycountry, dateutil and email_validator are imported where
+# they are used: together a tenth of a second that a screen listing leads
+# should not pay before it paints.
 
 
 class InvalidValue(ValueError):
@@ -62,6 +65,8 @@ def clean(value: str | None) -> str | None:
 
 def normalize_email(value: str) -> str:
     """A lower-cased, syntactically valid e-mail address."""
+    from email_validator import EmailNotValidError, validate_email
+
     text = value.strip()
     try:
         # test_environment lets demo data use reserved names such as x.test;
@@ -125,6 +130,8 @@ def normalize_phone(
         readings.extend(_readings(text, candidate_region))
     if not readings:
         raise InvalidValue(f'phone "{text}" is not a phone number')
+    import phonenumbers
+
     # max() keeps the first of equals, so the row's region wins ties.
     best = max(readings, key=lambda reading: (reading[1], reading[0]))[2]
     e164 = phonenumbers.format_number(best, phonenumbers.PhoneNumberFormat.E164)
@@ -135,6 +142,8 @@ def _readings(
     text: str, region: str
 ) -> list[tuple[bool, bool, phonenumbers.PhoneNumber]]:
     """(valid, grouped natively, number) for each possible reading in region."""
+    import phonenumbers
+
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
     if metadata is None:
         return []
@@ -155,6 +164,8 @@ def _readings(
 
 
 def _parse_possible(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -239,6 +250,8 @@ def _fold(text: str) -> str:
 
 @cache
 def _country_index() -> dict[str, str]:
+    import pycountry
+
     index: dict[str, str] = {}
     for country in pycountry.countries:
         for attribute in ("name", "official_name", "common_name"):
@@ -274,6 +287,8 @@ def country_name(country: str | None) -> str | None:
         return text
     if region in _DISPLAY_NAMES:
         return _DISPLAY_NAMES[region]
+    import pycountry
+
     record = pycountry.countries.get(alpha_2=region)
     if record is None:
         return text
@@ -323,6 +338,8 @@ def _from_epoch(text: str) -> datetime:
 
 
 def _parse_loose(text: str) -> datetime:
+    from dateutil import parser as date_parser
+
     day_first = bool(_DOTTED_DATE.match(text))
     try:
         first, second = (

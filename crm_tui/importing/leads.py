@@ -29,7 +29,8 @@ from crm_tui.importing.headers import ColumnMap, map_headers
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
 from crm_tui.models import Event, ImportBatch, ImportRow, Lead, User
-from crm_tui.services.arrival import IMPORT_CHANNEL, arrival_events, place
+from crm_tui.rules.sla import IMPORT_CHANNEL
+from crm_tui.services.arrival import arrival_events, place
 from crm_tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
