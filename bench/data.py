@@ -63,12 +63,14 @@ def _ts(at: datetime) -> str:
 def lead_rows(
     count: int, rng: random.Random, offset: int = 0
 ) -> list[tuple[object, ...]]:
-    """Lead rows: most worked (owned), a share still in the inbox."""
+    """Lead rows: most worked (owned and answered), a share still in the
+    inbox waiting for a first answer, every one with its response clock."""
     rows = []
     for n in range(offset, offset + count):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         owned = rng.random() < 0.7
         created = START + timedelta(seconds=n * 30 + rng.randint(0, 29))
+        answered = created + timedelta(minutes=rng.randint(5, 600))
         rows.append(
             (
                 f"{first} {last}",
@@ -85,6 +87,8 @@ def lead_rows(
                 rng.randint(1, len(REPS)) if owned else None,
                 _ts(created),
                 _ts(created),
+                _ts(created + timedelta(hours=4)),
+                _ts(answered) if owned else None,
             )
         )
     return rows
@@ -93,14 +97,14 @@ def lead_rows(
 LEAD_INSERT = (
     "INSERT INTO lead (name, first_name, last_name, company, email, email_key,"
     " phone, source, country, territory, status, owner_id, created_at,"
-    " updated_at, extra, version) VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1)"
+    " updated_at, sla_due_at, first_response_at, extra, version) VALUES"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1)"
 )
 
 
 def leads_database(count: int) -> Path:
     """A database with ``count`` leads (cached by size)."""
-    path = cached(f"leads-{count}.db")
+    path = cached(f"leads-v2-{count}.db")
     if path.exists():
         return path
     empty_database(path)

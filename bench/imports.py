@@ -74,6 +74,8 @@ def _baseline_rows(export: Path) -> list[tuple[object, ...]]:
                     None,
                     made,
                     made,
+                    made,
+                    None,
                 )
             )
         return rows
