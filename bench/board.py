@@ -153,7 +153,8 @@ def run(size: int, repeat: int = 3) -> list[Figure]:
     figures = []
     with tempfile.TemporaryDirectory() as tmp:
         empty = empty_database(Path(tmp) / "empty.db")
-        probe(BOARD_PROBE, str(empty))  # warm the OS and bytecode caches
+        if repeat > 1:
+            probe(BOARD_PROBE, str(empty))  # warm the OS and bytecode caches
         empty_runs = [probe(BOARD_PROBE, str(empty)) for _ in range(repeat)]
         big_runs = [probe(BOARD_PROBE, str(big)) for _ in range(repeat)]
     figures.append(

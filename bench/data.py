@@ -134,7 +134,7 @@ CSV_HEADER = [
 
 def leads_csv(count: int, offset: int) -> Path:
     """A CRM export of ``count`` new leads (none in ``leads_database``)."""
-    path = cached(f"import-{count}-{offset}.csv")
+    path = cached(f"import-v2-{count}-{offset}.csv")
     if path.exists():
         return path
     rng = random.Random(SEED + 1)
@@ -150,7 +150,7 @@ def leads_csv(count: int, offset: int) -> Path:
                     first,
                     last,
                     f"{first}.{last}.{n}@example.org".lower(),
-                    f"(415) {n // 10_000 % 1000:03d}-{n % 10_000:04d}",
+                    f"(415) {200 + n // 10_000 % 800:03d}-{n % 10_000:04d}",
                     f"Company {rng.randint(1, 20_000)}",
                     rng.choice(SOURCES),
                     rng.choice(COUNTRIES),

@@ -20,7 +20,7 @@ PAGE_BUDGET = 0.005
 KEY_BUDGET = 0.050
 
 
-def run(size: int) -> list[Figure]:
+def run(size: int, repeat: int = 3) -> list[Figure]:
     """The inbox's first page (its breached section, most overdue first, as
     the screen loads it) and the page after it, each beside the very SQL
     our queries sent, replayed through plain sqlite3."""
@@ -53,8 +53,8 @@ def run(size: int) -> list[Figure]:
         first()
         following()
         event.remove(ws.engine, "before_cursor_execute", capture)
-        ours_first = median_time(first, 30)
-        ours_next = median_time(following, 30)
+        ours_first = median_time(first, 10 * repeat)
+        ours_next = median_time(following, 10 * repeat)
         ours_counts = median_time(counts, 5)
     ws.engine.dispose()
     base_first, base_next = (_replayed(path, *query) for query in sent[:2])

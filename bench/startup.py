@@ -131,17 +131,21 @@ def _command_time(args: list[str], repeat: int = 5) -> float:
     return statistics.median(times)
 
 
-def run(size: int) -> list[Figure]:
+def run(size: int, repeat: int = 3) -> list[Figure]:
     big = leads_database(size)
     with tempfile.TemporaryDirectory() as tmp:
         empty = empty_database(Path(tmp) / "empty.db")
         # Warm the OS cache and Python's bytecode cache before timing.
         probe(APP_PROBE, str(empty))
-        empty_time, empty_peak = _median_probe(APP_PROBE, str(empty))
-        big_time, big_peak = _median_probe(APP_PROBE, str(big))
-        bare_time, _ = _median_probe(BARE_PROBE)
-        ours_help = _command_time([sys.executable, "-m", "crm_tui", "--help"])
-        bare_help = _command_time([sys.executable, "-c", BARE_TYPER, "--help"])
+        empty_time, empty_peak = _median_probe(APP_PROBE, str(empty), repeat=repeat)
+        big_time, big_peak = _median_probe(APP_PROBE, str(big), repeat=repeat)
+        bare_time, _ = _median_probe(BARE_PROBE, repeat=repeat)
+        ours_help = _command_time(
+            [sys.executable, "-m", "crm_tui", "--help"], repeat=repeat + 2
+        )
+        bare_help = _command_time(
+            [sys.executable, "-c", BARE_TYPER, "--help"], repeat=repeat + 2
+        )
     return [
         Figure(
             f"first painted inbox, {size:,} vs 0 leads",

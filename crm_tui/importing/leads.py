@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
@@ -368,16 +368,10 @@ class _Run:
         # Routed on arrival, the whole chunk at once: one read of the team,
         # the named accounts and the pools, not a query per row.
         arrivals = place(session, self.ws.process, values, now, channel=IMPORT_CHANNEL)
-        result = session.execute(
-            insert(Lead).returning(col(Lead.id), sort_by_parameter_order=True),
-            values,
-            # Routed and unrouted rows differ in which values are None; the
-            # ORM would split the batch at every change without this.
-            execution_options={"render_nulls": True},
-        )
-        ids = [row_id for (row_id,) in result]
-        session.execute(
-            insert(Event),
+        ids = _insert_leads(session, values)
+        # Core, not the ORM's bulk insert: one executemany, no per-row work.
+        session.connection().execute(
+            insert(Event.__table__),  # type: ignore[attr-defined]
             [
                 {
                     "at": now,
@@ -450,6 +444,33 @@ def _raw(header: list[str], values: Sequence[str]) -> dict[str, str]:
     from crm_tui.importing.rows import raw_row
 
     return raw_row(header, list(values))
+
+
+def _insert_leads(session: Session, values: list[dict[str, Any]]) -> list[int]:
+    """Insert lead rows in one batch; their new ids, in the rows' order.
+
+    SQLite cannot promise the order of a many-row ``INSERT ... RETURNING``,
+    so SQLAlchemy would send one INSERT per row to keep ids in step with
+    rows. Inside our write transaction SQLite's lock is held, so the ids are
+    handed out here, after the highest, and the batch is one executemany.
+    Servers keep RETURNING, which they batch in order.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        result = session.execute(
+            insert(Lead).returning(col(Lead.id), sort_by_parameter_order=True),
+            values,
+            # Routed and unrouted rows differ in which values are None; the
+            # ORM would split the batch at every change without this.
+            execution_options={"render_nulls": True},
+        )
+        return [row_id for (row_id,) in result]
+    top = session.execute(select(func.coalesce(func.max(Lead.id), 0))).scalar_one()
+    ids = list(range(top + 1, top + 1 + len(values)))
+    session.connection().execute(
+        insert(Lead.__table__),  # type: ignore[attr-defined]
+        [{"id": lead_id, **row} for lead_id, row in zip(ids, values, strict=True)],
+    )
+    return ids
 
 
 def _owner_index(session: Session) -> dict[str, int]:
