@@ -16,11 +16,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Dialect, bindparam, func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
@@ -464,13 +464,45 @@ def _insert_leads(session: Session, values: list[dict[str, Any]]) -> list[int]:
             execution_options={"render_nulls": True},
         )
         return [row_id for (row_id,) in result]
-    top = session.execute(select(func.coalesce(func.max(Lead.id), 0))).scalar_one()
+    conn = session.connection()
+    highest = select(func.coalesce(func.max(Lead.id), 0))
+    top = int(conn.execute(highest).scalar_one() or 0)
     ids = list(range(top + 1, top + 1 + len(values)))
-    session.connection().execute(
-        insert(Lead.__table__),  # type: ignore[attr-defined]
-        [{"id": lead_id, **row} for lead_id, row in zip(ids, values, strict=True)],
+    sql, columns = _prebuilt_insert(conn.dialect)
+    conn.exec_driver_sql(
+        sql,
+        [
+            (lead_id, *(bind(row[name]) for name, bind in columns))
+            for lead_id, row in zip(ids, values, strict=True)
+        ],
     )
     return ids
+
+
+@cache
+def _prebuilt_insert(
+    dialect: Dialect,
+) -> tuple[str, list[tuple[str, Callable[[Any], Any]]]]:
+    """The lead INSERT as the driver takes it, and each column's conversion
+    to what the driver stores (the column types' own bind processors), so a
+    batch of rows goes to ``executemany`` without SQLAlchemy's per-row,
+    per-parameter bookkeeping, a third of an import's write time."""
+    table = Lead.__table__  # type: ignore[attr-defined]
+    names = ["id", *_LEAD_COLUMNS]
+    sql = str(
+        insert(table)
+        .values({name: bindparam(name) for name in names})
+        .compile(dialect=dialect)
+    )
+    columns = [
+        (name, table.c[name].type.bind_processor(dialect) or _same)
+        for name in _LEAD_COLUMNS
+    ]
+    return sql, columns
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _owner_index(session: Session) -> dict[str, int]:
