@@ -44,7 +44,7 @@ class User(SQLModel, table=True):
     version: int = 1
 
 
-INBOX_WAITING = "owner_id IS NULL AND status = 'new' AND first_response_at IS NULL"
+OWNED = "owner_id IS NOT NULL"
 WAITING = "first_response_at IS NULL"
 NO_CLOCK = "sla_due_at IS NULL AND first_response_at IS NULL"
 NURTURED = "status = 'nurture'"
@@ -73,14 +73,15 @@ class Lead(SQLModel, table=True):
             sqlite_where=text("owner_id IS NULL AND status = 'new'"),
             postgresql_where=text("owner_id IS NULL AND status = 'new'"),
         ),
-        # Breached leads first on the lists (most overdue on top): the
-        # inbox's and the team's leads waiting for a first answer, by due
-        # time; then the two questions the catch-up asks on every load.
-        _partial("ix_lead_inbox_breached", ["sla_due_at", "id"], INBOX_WAITING),
+        # Breached leads first on the lists (most overdue on top): leads
+        # waiting for a first answer, by due time; then the two questions
+        # the catch-up asks on every load.
         _partial("ix_lead_breached", ["sla_due_at", "id"], WAITING),
         _partial("ix_lead_no_clock", ["id"], NO_CLOCK),
         _partial("ix_lead_revisit", ["revisit_on"], NURTURED),
-        Index("ix_lead_owner", "owner_id", "status"),
+        # Owned leads only: without planner statistics SQLite would take it
+        # for the inbox's "owner_id IS NULL" and sort every unowned lead.
+        _partial("ix_lead_owner", ["owner_id", "status"], OWNED),
         Index("ix_lead_email_key", "email_key"),
         Index("ix_lead_phone", "phone"),
         Index("ix_lead_external", "source_system", "external_id"),
