@@ -20,26 +20,32 @@ TARGET_PER_SECOND = 1_000
 def _claimer(
     db: str, user: str, lead_ids: list[int], out: multiprocessing.Queue
 ) -> None:  # type: ignore[type-arg]
-    from crm_tui.errors import AlreadyTaken
-    from crm_tui.open import open_workspace
-    from crm_tui.services.leads import claim_lead
-
-    ws = open_workspace(db, user)
-    ws.identify()
     claimed = taken = errors = 0
     start = time.perf_counter()
-    for lead_id in lead_ids:
-        try:
-            claim_lead(ws, lead_id)
-            claimed += 1
-        except AlreadyTaken:
-            taken += 1
-        except Exception:  # counted: the figure demands none
-            errors += 1
-    out.put((claimed, taken, errors, time.perf_counter() - start))
+    try:
+        from crm_tui.errors import AlreadyTaken
+        from crm_tui.open import open_workspace
+        from crm_tui.services.leads import claim_lead
+
+        ws = open_workspace(db, user)
+        ws.identify()
+        start = time.perf_counter()
+        for lead_id in lead_ids:
+            try:
+                claim_lead(ws, lead_id)
+                claimed += 1
+            except AlreadyTaken:
+                taken += 1
+            except Exception:  # counted: the figure demands none
+                errors += 1
+    except Exception:
+        errors += len(lead_ids) - claimed - taken - errors
+    finally:
+        # Always report, so the runner never waits on a process that died.
+        out.put((claimed, taken, errors, time.perf_counter() - start))
 
 
-def run(size: int) -> list[Figure]:
+def run(size: int, repeat: int = 3) -> list[Figure]:
     source = leads_database(size)
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "claims.db"
@@ -65,7 +71,7 @@ def run(size: int) -> list[Figure]:
         start = time.perf_counter()
         for worker in workers:
             worker.start()
-        results = [queue.get() for _ in workers]
+        results = [queue.get(timeout=300) for _ in workers]
         for worker in workers:
             worker.join()
         elapsed = time.perf_counter() - start

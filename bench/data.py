@@ -63,12 +63,14 @@ def _ts(at: datetime) -> str:
 def lead_rows(
     count: int, rng: random.Random, offset: int = 0
 ) -> list[tuple[object, ...]]:
-    """Lead rows: most worked (owned), a share still in the inbox."""
+    """Lead rows: most worked (owned and answered), a share still in the
+    inbox waiting for a first answer, every one with its response clock."""
     rows = []
     for n in range(offset, offset + count):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         owned = rng.random() < 0.7
         created = START + timedelta(seconds=n * 30 + rng.randint(0, 29))
+        answered = created + timedelta(minutes=rng.randint(5, 600))
         rows.append(
             (
                 f"{first} {last}",
@@ -85,6 +87,8 @@ def lead_rows(
                 rng.randint(1, len(REPS)) if owned else None,
                 _ts(created),
                 _ts(created),
+                _ts(created + timedelta(hours=4)),
+                _ts(answered) if owned else None,
             )
         )
     return rows
@@ -93,14 +97,19 @@ def lead_rows(
 LEAD_INSERT = (
     "INSERT INTO lead (name, first_name, last_name, company, email, email_key,"
     " phone, source, country, territory, status, owner_id, created_at,"
-    " updated_at, extra, version) VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1)"
+    " updated_at, sla_due_at, first_response_at, extra, version) VALUES"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}', 1)"
 )
 
 
 def leads_database(count: int) -> Path:
-    """A database with ``count`` leads (cached by size)."""
-    path = cached(f"leads-{count}.db")
+    """A database with ``count`` leads (cached by size).
+
+    No ANALYZE: the app never runs it, so a team's file has no planner
+    statistics, and the bench's should not either (statistics taken over
+    these rows, where no lead has an external ID, would tell SQLite that
+    the import's ID lookups cannot use their index)."""
+    path = cached(f"leads-v2-{count}.db")
     if path.exists():
         return path
     empty_database(path)
@@ -111,7 +120,6 @@ def leads_database(count: int) -> Path:
             conn.executemany(
                 LEAD_INSERT, lead_rows(min(step, count - start), rng, start)
             )
-        conn.execute("ANALYZE")
     return path
 
 
@@ -130,7 +138,7 @@ CSV_HEADER = [
 
 def leads_csv(count: int, offset: int) -> Path:
     """A CRM export of ``count`` new leads (none in ``leads_database``)."""
-    path = cached(f"import-{count}-{offset}.csv")
+    path = cached(f"import-v2-{count}-{offset}.csv")
     if path.exists():
         return path
     rng = random.Random(SEED + 1)
@@ -146,7 +154,7 @@ def leads_csv(count: int, offset: int) -> Path:
                     first,
                     last,
                     f"{first}.{last}.{n}@example.org".lower(),
-                    f"(415) {n // 10_000 % 1000:03d}-{n % 10_000:04d}",
+                    f"(415) {200 + n // 10_000 % 800:03d}-{n % 10_000:04d}",
                     f"Company {rng.randint(1, 20_000)}",
                     rng.choice(SOURCES),
                     rng.choice(COUNTRIES),
@@ -157,12 +165,15 @@ def leads_csv(count: int, offset: int) -> Path:
 
 
 def deals_database(open_deals: int, stages: list[str]) -> Path:
-    """A database with ``open_deals`` open deals spread over ``stages``."""
-    path = cached(f"deals-{open_deals}.db")
+    """A database with ``open_deals`` open deals spread over ``stages``, each
+    with an amount, a meeting booked and a decision date, as worked deals
+    have (so moving one on meets the usual stage gates)."""
+    path = cached(f"deals-v2-{open_deals}.db")
     if path.exists():
         return path
     empty_database(path)
     rng = random.Random(SEED + 2)
+    meeting = _ts(datetime(2031, 6, 2, 15, tzinfo=UTC))
     rows = []
     for n in range(open_deals):
         at = _ts(START + timedelta(minutes=n))
@@ -173,6 +184,8 @@ def deals_database(open_deals: int, stages: list[str]) -> Path:
                 float(n),
                 rng.randint(1, 500) * 100,
                 rng.randint(1, len(REPS)),
+                meeting,
+                "2031-06-30",
                 at,
                 at,
                 at,
@@ -181,10 +194,9 @@ def deals_database(open_deals: int, stages: list[str]) -> Path:
     with sqlite3.connect(path) as conn:
         conn.executemany(
             "INSERT INTO deal (title, kind, stage, position, amount, currency,"
-            " owner_id, needs_handoff, stage_entered_at, created_at, updated_at,"
-            " extra, version) VALUES (?, 'new', ?, ?, ?, 'USD', ?, 0, ?, ?, ?,"
-            " ?, 1)",
+            " owner_id, next_meeting_at, decision_on, needs_handoff,"
+            " stage_entered_at, created_at, updated_at, extra, version)"
+            " VALUES (?, 'new', ?, ?, ?, 'USD', ?, ?, ?, 0, ?, ?, ?, ?, 1)",
             [(*row, json.dumps({})) for row in rows],
         )
-        conn.execute("ANALYZE")
     return path

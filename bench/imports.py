@@ -16,7 +16,7 @@ from crm_tui.importing.leads import import_leads
 from crm_tui.open import open_workspace
 
 
-def run(size: int) -> list[Figure]:
+def run(size: int, repeat: int = 3) -> list[Figure]:
     existing = leads_database(size)
     export = leads_csv(size, offset=10 * size)
     with tempfile.TemporaryDirectory() as tmp:
@@ -74,6 +74,8 @@ def _baseline_rows(export: Path) -> list[tuple[object, ...]]:
                     None,
                     made,
                     made,
+                    made,
+                    None,
                 )
             )
         return rows

@@ -85,20 +85,35 @@ BARE_TYPER = textwrap.dedent(
 )
 
 
-def _probe(code: str, *args: str) -> dict[str, float]:
+def probe(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Run ``code`` in a fresh interpreter; it prints its figures as JSON.
+
+    Bytecode is written and reused, as an installed package has it: with
+    PYTHONDONTWRITEBYTECODE set, every start would compile our modules from
+    source while the libraries beside them come precompiled.
+    """
+    env = {**(env if env is not None else os.environ), "TEXTUAL": ""}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run(
         [sys.executable, "-c", code, *args],
         capture_output=True,
         text=True,
-        check=True,
-        env={**os.environ, "TEXTUAL": ""},
+        env=env,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"probe failed:\n{done.stderr[-3000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
 
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _median_probe(code: str, *args: str, repeat: int = 3) -> tuple[float, float]:
-    runs = [_probe(code, *args) for _ in range(repeat)]
+    runs = [probe(code, *args) for _ in range(repeat)]
     return (
         statistics.median(r["seconds"] for r in runs),
         max(r["peak_mib"] for r in runs),
@@ -111,22 +126,26 @@ def _command_time(args: list[str], repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(args, capture_output=True, check=True)
+        subprocess.run(args, capture_output=True, check=True, env=_env())
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
-def run(size: int) -> list[Figure]:
+def run(size: int, repeat: int = 3) -> list[Figure]:
     big = leads_database(size)
     with tempfile.TemporaryDirectory() as tmp:
         empty = empty_database(Path(tmp) / "empty.db")
         # Warm the OS cache and Python's bytecode cache before timing.
-        _probe(APP_PROBE, str(empty))
-        empty_time, empty_peak = _median_probe(APP_PROBE, str(empty))
-        big_time, big_peak = _median_probe(APP_PROBE, str(big))
-        bare_time, _ = _median_probe(BARE_PROBE)
-        ours_help = _command_time([sys.executable, "-m", "crm_tui", "--help"])
-        bare_help = _command_time([sys.executable, "-c", BARE_TYPER, "--help"])
+        probe(APP_PROBE, str(empty))
+        empty_time, empty_peak = _median_probe(APP_PROBE, str(empty), repeat=repeat)
+        big_time, big_peak = _median_probe(APP_PROBE, str(big), repeat=repeat)
+        bare_time, _ = _median_probe(BARE_PROBE, repeat=repeat)
+        ours_help = _command_time(
+            [sys.executable, "-m", "crm_tui", "--help"], repeat=repeat + 2
+        )
+        bare_help = _command_time(
+            [sys.executable, "-c", BARE_TYPER, "--help"], repeat=repeat + 2
+        )
     return [
         Figure(
             f"first painted inbox, {size:,} vs 0 leads",

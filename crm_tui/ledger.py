@@ -27,9 +27,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select, text, update
+from sqlalchemy import Select, Table, bindparam, func, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, SQLModel
 
@@ -90,21 +91,51 @@ def row_hashes(session: Session, table: Table, ids: Iterable[int]) -> dict[int, 
     """The fingerprint of each row of ``table`` with one of ``ids``."""
     found: dict[int, str] = {}
     wanted = sorted(set(ids))
+    conn = session.connection()
+    query = _rows_by_id(table)
     for start in range(0, len(wanted), ID_CHUNK):
         chunk = wanted[start : start + ID_CHUNK]
-        for row in session.execute(select(table).where(table.c.id.in_(chunk))):
+        for row in conn.execute(query, {"ids": chunk}):
             found[row.id] = digest(dict(row._mapping))
     return found
 
 
+@cache
+def _rows_by_id(table: Table) -> Select[Any]:
+    return select(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
+
+
 # -- sealing, inside every write ------------------------------------------
+
+# Built once: every write of every rep seals, and building a statement costs
+# more than running it on a small write such as a claim.
+_EVENTS = Event.__table__  # type: ignore[attr-defined]
+_MARK = select(func.coalesce(func.max(_EVENTS.c.id), 0))
+_UNSEALED = (
+    select(_EVENTS)
+    .where(_EVENTS.c.id > bindparam("since"), _EVENTS.c.chain_seq.is_(None))
+    .order_by(_EVENTS.c.id)
+)
+_HEAD = (
+    select(_EVENTS.c.chain_seq, _EVENTS.c.chain_hash)
+    .where(_EVENTS.c.chain_seq.is_not(None))
+    .order_by(_EVENTS.c.chain_seq.desc())
+    .limit(1)
+)
+_SEAL = (
+    update(_EVENTS)
+    .where(_EVENTS.c.id == bindparam("b_id"))
+    .values(
+        row_hash=bindparam("b_row"),
+        chain_seq=bindparam("b_seq"),
+        chain_hash=bindparam("b_hash"),
+    )
+)
 
 
 def mark(session: Session) -> int:
     """Where the log stands as a write begins: events after this are its own."""
-    since: int = session.execute(
-        select(func.coalesce(func.max(Event.id), 0))
-    ).scalar_one()
+    since: int = session.connection().execute(_MARK).scalar_one()
     return since
 
 
@@ -113,20 +144,14 @@ def seal(session: Session, since: int) -> int:
     many. Runs last in the transaction, so each row hash is of the row as
     committed."""
     session.flush()
-    table = Event.__table__  # type: ignore[attr-defined]
-    mine = (table.c.id > since) & table.c.chain_seq.is_(None)
-    if session.execute(select(func.count()).where(mine)).scalar_one() == 0:
+    conn = session.connection()
+    events = conn.execute(_UNSEALED, {"since": since}).all()
+    if not events:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT pg_advisory_xact_lock({PG_SEAL_LOCK})"))
-    head = session.execute(
-        select(table.c.chain_seq, table.c.chain_hash)
-        .where(table.c.chain_seq.is_not(None))
-        .order_by(table.c.chain_seq.desc())
-        .limit(1)
-    ).first()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SELECT pg_advisory_xact_lock({PG_SEAL_LOCK})"))
+    head = conn.execute(_HEAD).first()
     seq, previous = (head[0], head[1]) if head else (0, GENESIS)
-    events = session.execute(select(table).where(mine).order_by(table.c.id)).all()
     tables = versioned_tables()
     wanted: dict[str, set[int]] = {}
     for event in events:
@@ -152,16 +177,7 @@ def seal(session: Session, since: int) -> int:
                 "b_hash": previous,
             }
         )
-    session.connection().execute(
-        update(table)
-        .where(table.c.id == bindparam("b_id"))
-        .values(
-            row_hash=bindparam("b_row"),
-            chain_seq=bindparam("b_seq"),
-            chain_hash=bindparam("b_hash"),
-        ),
-        sealed,
-    )
+    conn.execute(_SEAL, sealed)
     return len(sealed)
 
 

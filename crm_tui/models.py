@@ -44,6 +44,22 @@ class User(SQLModel, table=True):
     version: int = 1
 
 
+OWNED = "owner_id IS NOT NULL"
+WAITING = "first_response_at IS NULL"
+NO_CLOCK = "sla_due_at IS NULL AND first_response_at IS NULL"
+NURTURED = "status = 'nurture'"
+
+
+def _partial(name: str, columns: list[str], where: str) -> Index:
+    """An index over the rows matching ``where`` only (SQLite and PostgreSQL)."""
+    return Index(
+        name,
+        *columns,
+        sqlite_where=text(where),
+        postgresql_where=text(where),
+    )
+
+
 class Lead(SQLModel, table=True):
     """A person who may buy, before anyone has qualified them."""
 
@@ -57,7 +73,15 @@ class Lead(SQLModel, table=True):
             sqlite_where=text("owner_id IS NULL AND status = 'new'"),
             postgresql_where=text("owner_id IS NULL AND status = 'new'"),
         ),
-        Index("ix_lead_owner", "owner_id", "status"),
+        # Breached leads first on the lists (most overdue on top): leads
+        # waiting for a first answer, by due time; then the two questions
+        # the catch-up asks on every load.
+        _partial("ix_lead_breached", ["sla_due_at", "id"], WAITING),
+        _partial("ix_lead_no_clock", ["id"], NO_CLOCK),
+        _partial("ix_lead_revisit", ["revisit_on"], NURTURED),
+        # Owned leads only: without planner statistics SQLite would take it
+        # for the inbox's "owner_id IS NULL" and sort every unowned lead.
+        _partial("ix_lead_owner", ["owner_id", "status"], OWNED),
         Index("ix_lead_email_key", "email_key"),
         Index("ix_lead_phone", "phone"),
         Index("ix_lead_external", "source_system", "external_id"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -13,19 +13,19 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
 from crm_tui.live import ChangeWatch, watch
-from crm_tui.services.retention import create_due_renewal_tasks
 from crm_tui.workspace import Workspace
-from screens.accounts import AccountsScreen
-from screens.audits import AuditsScreen
 from screens.breaches import BreachesScreen
-from screens.definitions import DefinitionsScreen
-from screens.handoffs import HandoffListScreen, Scope
 from screens.help import HelpScreen, screen_keys
 from screens.inbox import InboxScreen
 from screens.live import POLL_SECONDS, DatabaseChanged, LiveScreen
 from screens.my_leads import MyLeadsScreen
-from screens.reports import ReportsScreen
 from screens.triage import TriageScreen
+
+if TYPE_CHECKING:
+    from screens.handoffs import Scope
+
+# Screens other than the lists are imported when first opened: the inbox
+# paints sooner without the reports' charts and the audits' fuzzy matching.
 
 # The app's letter keys, which open screens: never while a form is open.
 _SCREEN_KEYS = {
@@ -113,6 +113,8 @@ class CrmApp(App[None]):
     def _create_renewal_tasks(self) -> None:
         # Renewal tasks come due by the calendar; opening the app is the
         # moment someone is there to see them.
+        from crm_tui.services.retention import create_due_renewal_tasks
+
         created = create_due_renewal_tasks(self.ws)
         if created:
             count = len(created)
@@ -122,6 +124,8 @@ class CrmApp(App[None]):
 
     def action_handoffs(self, scope: Scope) -> None:
         """Open my hand-off queue, or every hand-off waiting."""
+        from screens.handoffs import HandoffListScreen
+
         top = self.screen
         if isinstance(top, HandoffListScreen) and top.scope == scope:
             return
@@ -129,6 +133,8 @@ class CrmApp(App[None]):
 
     def action_accounts_at_risk(self) -> None:
         """Open the accounts at risk."""
+        from screens.accounts import AccountsScreen
+
         if not isinstance(self.screen, AccountsScreen):
             self.push_screen(AccountsScreen(self.ws))
 
@@ -217,14 +223,20 @@ class CrmApp(App[None]):
         self.push_screen(HelpScreen(title, screen_keys(self.screen)))
 
     def action_reports(self) -> None:
+        from screens.reports import ReportsScreen
+
         if not isinstance(self.screen, ReportsScreen):
             self.push_screen(ReportsScreen(self.ws))
 
     def action_audits(self) -> None:
+        from screens.audits import AuditsScreen
+
         if not isinstance(self.screen, AuditsScreen):
             self.push_screen(AuditsScreen(self.ws))
 
     def action_definitions(self) -> None:
+        from screens.definitions import DefinitionsScreen
+
         if not isinstance(self.screen, DefinitionsScreen):
             self.push_screen(DefinitionsScreen(self.ws))
 

@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from crm_tui.errors import CrmError
 from crm_tui.queries.leads import PAGE_SIZE
 from crm_tui.queries.triage import (
+    COUNT_CAP,
     Scope,
     Section,
     TriageRow,
@@ -121,6 +122,11 @@ def sla_cell(row: TriageRow, now: datetime) -> Text:
     else:
         style = "green"
     return Text(text, style=style, justify="right")
+
+
+def _counted(count: int) -> str:
+    """A list's count for its title: "10,000+" past the cap of counting."""
+    return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"
 
 
 class TriageScreen(TriageActions[None]):
@@ -377,11 +383,11 @@ class TriageScreen(TriageActions[None]):
         """The title's counts, and the friendly line when nothing is left."""
         count = self._count or 0
         noun = self.NOUN[0] if count == 1 else self.NOUN[1]
-        title = f"{self.TITLE_TEXT} · {count:,} {noun}"
+        title = f"{self.TITLE_TEXT} · {_counted(count)} {noun}"
         if self._search:
             title += " matching"
         if self._late and self.SCOPE != "breaches":
-            title += f" · {self._late:,} late"
+            title += f" · {_counted(self._late)} late"
         if self._selected:
             title += f" · {len(self._selected)} selected"
         self.query_one(".list-title", Static).update(title)
@@ -516,10 +522,12 @@ class TriageScreen(TriageActions[None]):
         if key not in table.rows:
             return
         table.remove_row(key)
-        if self._count:
+        # A count past the cap stays "10,000+" however many leave.
+        if self._count and self._count <= COUNT_CAP:
             self._count -= 1
-        if row is not None and row.sla_due_at is not None and self._late:
-            if row.first_response_at is None and row.sla_due_at < self._now:
+        if row is not None and row.sla_due_at is not None:
+            late = row.first_response_at is None and row.sla_due_at < self._now
+            if late and 0 < self._late <= COUNT_CAP:
                 self._late -= 1
         self._show_state()
         self._load_more()

@@ -216,3 +216,74 @@ def test_naive_timestamp_is_taken_in_the_given_zone() -> None:
 def test_not_a_date(raw: str) -> None:
     with pytest.raises(InvalidValue):
         parse_timestamp(raw)
+
+
+def test_plain_north_american_numbers_read_as_phonenumbers_reads_them() -> None:
+    # The shortcut skips phonenumbers for the common case; it must never
+    # disagree with the long way, whatever region the row names.
+    from random import Random
+
+    from crm_tui.normalize import _plain_nanp, _read_phone
+
+    rng = Random(11)
+    shapes = [
+        "({a}) {e}-{n}",
+        "({a}){e}-{n}",
+        "{a}-{e}-{n}",
+        "{a}.{e}.{n}",
+        "{a} {e} {n}",
+    ]
+    regions = ["US", "CA", "GB", "DE", "FR", "JP", "BR", "AU", "IN", "JM", "MX"]
+    checked = 0
+    for _ in range(3_000):
+        text = rng.choice(shapes).format(
+            a=rng.randint(200, 999),
+            e=rng.randint(200, 999),
+            n=f"{rng.randint(0, 9999):04d}",
+        )
+        candidates = list(
+            dict.fromkeys([rng.choice(regions), rng.choice(["US", "GB"])])
+        )
+        quick = _plain_nanp(text, candidates)
+        if quick is not None:
+            checked += 1
+            assert quick == _read_phone(text, candidates), (text, candidates)
+    assert checked > 1_000
+
+
+def test_everyday_addresses_read_as_email_validator_reads_them() -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from crm_tui.normalize import _plain_email
+
+    samples = [
+        "Ana.Almeida.7@Example.org",
+        "bob+news@mail.example.co.uk",
+        "x_y-z@a-b.io",
+        "first.last@sub.domain.test",
+        "someone@localhost.localhost",
+        "a@b.local",
+        "a..b@example.com",
+        ".a@example.com",
+        "a@-example.com",
+        "a@example.c0m",
+        "a@xn--80ak6aa92e.com",
+        "a" * 65 + "@example.com",
+        "user@" + "d" * 64 + ".com",
+        "user@example",
+        "müller@example.de",
+    ]
+    assert _plain_email("bob+news@mail.example.co.uk") is not None
+    for text in samples:
+        quick = _plain_email(text)
+        if quick is None:
+            continue
+        try:
+            full = validate_email(
+                text, check_deliverability=False, test_environment=True
+            )
+        except EmailNotValidError:
+            raise AssertionError(
+                f"{text!r} passed the shortcut but is invalid"
+            ) from None
+        assert quick == full.normalized.lower(), text

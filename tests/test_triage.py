@@ -234,3 +234,22 @@ def test_a_rep_hands_an_unowned_lead_to_a_colleague(ws: Workspace) -> None:
         assert found is not None
         kim = session.get(User, found.owner_id)
         assert kim is not None and kim.name == "kim"
+
+
+def test_list_counts_stop_at_the_cap_and_say_more(
+    ws: Workspace, clock: FixedClock
+) -> None:
+    # A million-lead inbox is not counted on every load: past the cap the
+    # count reads "more than", and the late ones are counted the same way.
+    from crm_tui.queries.triage import triage_counts
+
+    add_leads(ws, 5, sla_due_at=clock.now() - timedelta(minutes=5))
+    add_leads(ws, 2, sla_due_at=clock.now() + timedelta(hours=2))
+    now = clock.now()
+    with ws.read() as session:
+        exact = triage_counts(session, "inbox", user_id=ws.user_id, now=now)
+        capped = triage_counts(session, "inbox", user_id=ws.user_id, now=now, cap=3)
+        roomy = triage_counts(session, "inbox", user_id=ws.user_id, now=now, cap=6)
+    assert exact == (7, 5)
+    assert capped == (4, 4)
+    assert roomy == (7, 5)

@@ -16,11 +16,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Dialect, bindparam, func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
@@ -29,7 +29,8 @@ from crm_tui.importing.headers import ColumnMap, map_headers
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
 from crm_tui.models import Event, ImportBatch, ImportRow, Lead, User
-from crm_tui.services.arrival import IMPORT_CHANNEL, arrival_events, place
+from crm_tui.rules.sla import IMPORT_CHANNEL
+from crm_tui.services.arrival import arrival_events, place
 from crm_tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -367,16 +368,10 @@ class _Run:
         # Routed on arrival, the whole chunk at once: one read of the team,
         # the named accounts and the pools, not a query per row.
         arrivals = place(session, self.ws.process, values, now, channel=IMPORT_CHANNEL)
-        result = session.execute(
-            insert(Lead).returning(col(Lead.id), sort_by_parameter_order=True),
-            values,
-            # Routed and unrouted rows differ in which values are None; the
-            # ORM would split the batch at every change without this.
-            execution_options={"render_nulls": True},
-        )
-        ids = [row_id for (row_id,) in result]
-        session.execute(
-            insert(Event),
+        ids = _insert_leads(session, values)
+        # Core, not the ORM's bulk insert: one executemany, no per-row work.
+        session.connection().execute(
+            insert(Event.__table__),  # type: ignore[attr-defined]
             [
                 {
                     "at": now,
@@ -449,6 +444,65 @@ def _raw(header: list[str], values: Sequence[str]) -> dict[str, str]:
     from crm_tui.importing.rows import raw_row
 
     return raw_row(header, list(values))
+
+
+def _insert_leads(session: Session, values: list[dict[str, Any]]) -> list[int]:
+    """Insert lead rows in one batch; their new ids, in the rows' order.
+
+    SQLite cannot promise the order of a many-row ``INSERT ... RETURNING``,
+    so SQLAlchemy would send one INSERT per row to keep ids in step with
+    rows. Inside our write transaction SQLite's lock is held, so the ids are
+    handed out here, after the highest, and the batch is one executemany.
+    Servers keep RETURNING, which they batch in order.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        result = session.execute(
+            insert(Lead).returning(col(Lead.id), sort_by_parameter_order=True),
+            values,
+            # Routed and unrouted rows differ in which values are None; the
+            # ORM would split the batch at every change without this.
+            execution_options={"render_nulls": True},
+        )
+        return [row_id for (row_id,) in result]
+    conn = session.connection()
+    highest = select(func.coalesce(func.max(Lead.id), 0))
+    top = int(conn.execute(highest).scalar_one() or 0)
+    ids = list(range(top + 1, top + 1 + len(values)))
+    sql, columns = _prebuilt_insert(conn.dialect)
+    conn.exec_driver_sql(
+        sql,
+        [
+            (lead_id, *(bind(row[name]) for name, bind in columns))
+            for lead_id, row in zip(ids, values, strict=True)
+        ],
+    )
+    return ids
+
+
+@cache
+def _prebuilt_insert(
+    dialect: Dialect,
+) -> tuple[str, list[tuple[str, Callable[[Any], Any]]]]:
+    """The lead INSERT as the driver takes it, and each column's conversion
+    to what the driver stores (the column types' own bind processors), so a
+    batch of rows goes to ``executemany`` without SQLAlchemy's per-row,
+    per-parameter bookkeeping, a third of an import's write time."""
+    table = Lead.__table__  # type: ignore[attr-defined]
+    names = ["id", *_LEAD_COLUMNS]
+    sql = str(
+        insert(table)
+        .values({name: bindparam(name) for name in names})
+        .compile(dialect=dialect)
+    )
+    columns = [
+        (name, table.c[name].type.bind_processor(dialect) or _same)
+        for name in _LEAD_COLUMNS
+    ]
+    return sql, columns
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _owner_index(session: Session) -> dict[str, int]:

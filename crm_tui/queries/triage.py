@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -109,6 +109,11 @@ def triage_page(
     return [TriageRow(*row) for row in session.execute(query)]
 
 
+# Counts stop here: "10,000+ unowned leads" tells a rep all they need, and
+# counting a million rows on every load would not be at once.
+COUNT_CAP = 10_000
+
+
 def triage_counts(
     session: Session,
     scope: Scope,
@@ -116,14 +121,20 @@ def triage_counts(
     user_id: int,
     now: datetime,
     search: str | None = None,
+    cap: int = COUNT_CAP,
 ) -> tuple[int, int]:
-    """How many leads the list holds, and how many of them are breached."""
-    late = func.coalesce(func.sum(case((breached(now), 1), else_=0)), 0)
-    query = _query(
-        select(func.count(), late).select_from(Lead), scope, user_id, now, search
-    )
-    total, late_count = session.execute(query).one()
-    return int(total), int(late_count)
+    """How many leads the list holds, and how many of them are breached;
+    each counted up to ``cap`` + 1 (more than ``cap`` reads as "cap+")."""
+
+    def capped(*where: ColumnElement[bool]) -> int:
+        rows = select(literal(1)).select_from(Lead).where(*where)
+        if search and search.strip():
+            rows = rows.where(matches(search))
+        query = select(func.count()).select_from(rows.limit(cap + 1).subquery())
+        return int(session.execute(query).scalar_one())
+
+    scoped = in_scope(scope, user_id, now)
+    return capped(scoped), capped(scoped, breached(now))
 
 
 def triage_rows(

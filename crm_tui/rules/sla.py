@@ -19,6 +19,10 @@ from crm_tui.process import WEEKDAYS, BusinessHours, Sla
 
 # Walking further than this many days for business time means the process
 # has (nearly) no business days; ``crm rules check`` says so.
+# The source whose SLA an imported lead answers by (counted from the import),
+# whatever source the file names.
+IMPORT_CHANNEL = "Import"
+
 _MAX_DAYS = 3 * 366
 
 

@@ -47,7 +47,6 @@ from crm_tui.rules.sla import lead_due_at
 from crm_tui.workspace import Workspace
 
 FILE_OWNER = "owner in the file"
-IMPORT_CHANNEL = "Import"
 _IN_LIST = 500
 
 

@@ -17,8 +17,7 @@ from sqlmodel import Session, col
 
 from crm_tui.models import Event, ImportBatch, Lead
 from crm_tui.rules.qualification import NURTURE, OPEN_STATUSES, team_today
-from crm_tui.rules.sla import lead_due_at
-from crm_tui.services.arrival import IMPORT_CHANNEL
+from crm_tui.rules.sla import IMPORT_CHANNEL, lead_due_at
 from crm_tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
