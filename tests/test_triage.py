@@ -12,7 +12,7 @@ from sqlmodel import col, func, select
 
 from crm_tui.clock import FixedClock
 from crm_tui.errors import CrmError, NotAllowed, NotValid
-from crm_tui.models import Account, Activity, Contact, Deal, Event, Lead, User
+from crm_tui.models import Account, Activity, Contact, Deal, Event, Lead, Task, User
 from crm_tui.open import open_workspace
 from crm_tui.queries.leads import lead_list
 from crm_tui.services.arrival import create_leads
@@ -119,6 +119,10 @@ def test_qualifying_twice_gives_one_account_contact_and_deal(ws: Workspace) -> N
         qualified = session.exec(
             select(Event).where(Event.entity == "lead", Event.action == "qualified")
         ).one()
+    # The deal entered the first stage like any other: its follow-up exists.
+    with ws.read() as session:
+        follow_up = session.exec(select(Task).where(Task.deal_id == deal.id)).one()
+    assert follow_up.title == "Follow up on first contact"
     # The log keeps where the lead came from, not the new value twice.
     assert qualified.changes["bucket"] == [None, "qualified"]
     assert qualified.changes.get("status", ["working"])[0] == "working"

@@ -50,6 +50,14 @@ def qualify_leads(
     def qualify(session: Session, lead: Lead, actor: Actor) -> str:
         conversion = convert(session, lead, actor, checked, first.key)
         conversions[conversion.lead_id] = conversion
+        if not conversion.already:
+            # The new deal enters the first stage like any other: its tasks
+            # (the first-contact follow-up) are created with it.
+            from crm_tui.services.deals import enter_stage
+
+            deal = session.get(Deal, conversion.deal_id)
+            assert deal is not None
+            enter_stage(session, ws, deal, first, actor.now)
         if conversion.already:
             return f"{lead.name} was already qualified: deal #{conversion.deal_id}."
         return f"{lead.name} qualified: deal #{conversion.deal_id} in {first.name}."

@@ -267,6 +267,14 @@ def _enter(
         _on_won(session, ws, deal)
 
 
+def enter_stage(
+    session: Session, ws: Workspace, deal: Deal, stage: Stage, now: datetime
+) -> None:
+    """What entering ``stage`` sets off, for a deal another service put
+    there (qualifying a lead creates its deal in the first stage)."""
+    _enter(session, ws, deal, stage, now)
+
+
 def _close_open_tasks(
     session: Session, ws: Workspace, deal_id: int, stage: Stage, now: datetime
 ) -> None:
