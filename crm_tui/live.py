@@ -82,7 +82,9 @@ class PostgresWatch:
         with self._lock:
             if self._closed:
                 return False
-            return bool(list(self._conn.notifies(timeout=0)))
+            # A notification can trail its commit by a moment; a short wait
+            # in the poll's worker thread catches it in the same poll.
+            return bool(list(self._conn.notifies(timeout=0.05)))
 
     def close(self) -> None:
         with self._lock:
