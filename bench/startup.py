@@ -15,6 +15,8 @@ from pathlib import Path
 from bench.data import empty_database, leads_database
 from bench.figures import Figure
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # Runs in a fresh interpreter: time from the start of the process until the
 # inbox has painted its first page, and the peak resident memory.
 APP_PROBE = textwrap.dedent(
@@ -99,6 +101,7 @@ def probe(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str,
         capture_output=True,
         text=True,
         env=env,
+        cwd=ROOT,  # so the probe imports this checkout's crm_tui and screens
     )
     if done.returncode != 0:
         raise RuntimeError(f"probe failed:\n{done.stderr[-3000:]}")
@@ -126,7 +129,7 @@ def _command_time(args: list[str], repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(args, capture_output=True, check=True, env=_env())
+        subprocess.run(args, capture_output=True, check=True, env=_env(), cwd=ROOT)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
