@@ -49,12 +49,14 @@ BOARD_PROBE = textwrap.dedent(
             out["ready"] = time.perf_counter() - start
             if moves:
                 screen = app.screen
+                await pilot._wait_for_screen(timeout=300)
                 wall, cpu = time.perf_counter(), time.process_time()
                 await pilot.press("j")
                 await pilot.pause()
                 out["focus"] = time.perf_counter() - wall
                 out["focus_cpu"] = time.process_time() - cpu
                 card = screen.focused_card()
+                await pilot._wait_for_screen(timeout=300)
                 wall, cpu = time.perf_counter(), time.process_time()
                 await pilot.press("greater_than_sign")
                 while True:

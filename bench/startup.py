@@ -102,6 +102,7 @@ def probe(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str,
         text=True,
         env=env,
         cwd=ROOT,  # so the probe imports this checkout's crm_tui and screens
+        timeout=900,
     )
     if done.returncode != 0:
         raise RuntimeError(f"probe failed:\n{done.stderr[-3000:]}")
