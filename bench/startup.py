@@ -96,14 +96,21 @@ def probe(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str,
     """
     env = {**(env if env is not None else os.environ), "TEXTUAL": ""}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,  # so the probe imports this checkout's crm_tui and screens
-        timeout=900,
-    )
+    for attempt in (1, 2):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,  # so the probe imports this checkout's crm_tui and screens
+            timeout=900,
+        )
+        # On a busy machine a pilot now and then gives up waiting (30 s)
+        # for the screen to go idle; that run measures nothing, so it is
+        # run again, and said so.
+        if done.returncode == 0 or "WaitForScreenTimeout" not in done.stderr:
+            break
+        print(f"  (a probe's pilot timed out; run {attempt + 1} of it)", flush=True)
     if done.returncode != 0:
         raise RuntimeError(f"probe failed:\n{done.stderr[-3000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
