@@ -49,12 +49,14 @@ BOARD_PROBE = textwrap.dedent(
             out["ready"] = time.perf_counter() - start
             if moves:
                 screen = app.screen
+                await pilot._wait_for_screen(timeout=300)
                 wall, cpu = time.perf_counter(), time.process_time()
                 await pilot.press("j")
                 await pilot.pause()
                 out["focus"] = time.perf_counter() - wall
                 out["focus_cpu"] = time.process_time() - cpu
                 card = screen.focused_card()
+                await pilot._wait_for_screen(timeout=300)
                 wall, cpu = time.perf_counter(), time.process_time()
                 await pilot.press("greater_than_sign")
                 while True:
@@ -120,14 +122,17 @@ PEER_PROBE = textwrap.dedent(
             task_id, column = card.task_.task_id, card.task_.column
             await pilot._wait_for_screen(timeout=600)
             wall, cpu = time.perf_counter(), time.process_time()
-            await pilot.press("L")
+            # Its move runs for longer than pilot.press waits, so the key is
+            # sent directly and the screen given all the time it takes.
+            await app._press_keys(["L"])
             while True:
-                await pilot.pause()
+                await pilot._wait_for_screen(timeout=600)
                 moved = app.screen.query_one(f"#taskcard_{task_id}", TaskCard)
                 if moved.task_.column != column:
                     break
+                await asyncio.sleep(0.01)
             await app.workers.wait_for_complete()
-            await pilot.pause()
+            await pilot._wait_for_screen(timeout=600)
             out["move"] = time.perf_counter() - wall
             out["move_cpu"] = time.process_time() - cpu
         return out

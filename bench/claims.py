@@ -18,8 +18,8 @@ TARGET_PER_SECOND = 1_000
 
 
 def _claimer(
-    db: str, user: str, lead_ids: list[int], out: multiprocessing.Queue
-) -> None:  # type: ignore[type-arg]
+    db: str, user: str, lead_ids: list[int], out: multiprocessing.Queue[object]
+) -> None:
     claimed = taken = errors = 0
     start = time.perf_counter()
     try:

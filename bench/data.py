@@ -65,7 +65,7 @@ def lead_rows(
 ) -> list[tuple[object, ...]]:
     """Lead rows: most worked (owned and answered), a share still in the
     inbox waiting for a first answer, every one with its response clock."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for n in range(offset, offset + count):
         first, last = rng.choice(FIRST), rng.choice(LAST)
         owned = rng.random() < 0.7

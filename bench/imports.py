@@ -56,7 +56,7 @@ def _baseline_rows(export: Path) -> list[tuple[object, ...]]:
     with export.open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         next(reader)
-        rows = []
+        rows: list[tuple[object, ...]] = []
         for _, first, last, email, phone, company, source, country, made in reader:
             rows.append(
                 (

@@ -15,6 +15,8 @@ from pathlib import Path
 from bench.data import empty_database, leads_database
 from bench.figures import Figure
 
+ROOT = Path(__file__).resolve().parent.parent
+
 # Runs in a fresh interpreter: time from the start of the process until the
 # inbox has painted its first page, and the peak resident memory.
 APP_PROBE = textwrap.dedent(
@@ -94,12 +96,21 @@ def probe(code: str, *args: str, env: dict[str, str] | None = None) -> dict[str,
     """
     env = {**(env if env is not None else os.environ), "TEXTUAL": ""}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    for attempt in (1, 2):
+        done = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,  # so the probe imports this checkout's crm_tui and screens
+            timeout=900,
+        )
+        # On a busy machine a pilot now and then gives up waiting (30 s)
+        # for the screen to go idle; that run measures nothing, so it is
+        # run again, and said so.
+        if done.returncode == 0 or "WaitForScreenTimeout" not in done.stderr:
+            break
+        print(f"  (a probe's pilot timed out; run {attempt + 1} of it)", flush=True)
     if done.returncode != 0:
         raise RuntimeError(f"probe failed:\n{done.stderr[-3000:]}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
@@ -126,7 +137,7 @@ def _command_time(args: list[str], repeat: int = 5) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(args, capture_output=True, check=True, env=_env())
+        subprocess.run(args, capture_output=True, check=True, env=_env(), cwd=ROOT)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

@@ -103,6 +103,11 @@ class CardView(Static):
         super().__init__(card_text(card, now), classes="card", markup=False)
         self.card = card
 
+    def show(self, card: Card, now: datetime) -> None:
+        """Show another deal (or the same one, changed) in this card."""
+        self.card = card
+        self.update(card_text(card, now))
+
 
 class StageColumn(Vertical):
     """A stage's column: its header with count and total, and the cards it
@@ -135,13 +140,28 @@ class StageColumn(Vertical):
     def set_cards(self, cards: list[Card], now: datetime, *, first: bool) -> None:
         """Show a first page (replacing what was there) or append the next."""
         if first:
-            self.cards = []
-            self.body.remove_children()
+            self._replace(cards, now)
+            return
         fresh = [c for c in cards if c.id not in {k.id for k in self.cards}]
         self.cards.extend(fresh)
         self.more = len(cards) == CARD_PAGE
         if fresh:
             self.body.mount_all(CardView(card, now) for card in fresh)
+        self.show_totals()
+
+    def _replace(self, cards: list[Card], now: datetime) -> None:
+        """Show ``cards`` in the views already mounted, mounting or removing
+        only the difference: a move changes a card or two, and mounting a
+        column's cards afresh costs far more than updating their text."""
+        views = self.card_views()
+        self.cards = list(cards)
+        self.more = len(cards) == CARD_PAGE
+        for view, card in zip(views, cards, strict=False):
+            view.show(card, now)
+        for view in views[len(cards) :]:
+            view.remove()
+        if len(cards) > len(views):
+            self.body.mount_all(CardView(card, now) for card in cards[len(views) :])
         self.show_totals()
 
     def card_views(self) -> list[CardView]:
@@ -177,13 +197,15 @@ HANDOFF_HINT = "press escape, then h for your hand-offs."
 
 
 class DealMoved(Message):
-    """A deal is in a new stage (or a new place in its column)."""
+    """A deal is in a new stage (or a new place in its column); ``source``
+    is the stage it left (the same one for a reorder)."""
 
-    def __init__(self, deal_id: int, stage: str, note: str) -> None:
+    def __init__(self, deal_id: int, stage: str, note: str, source: str) -> None:
         super().__init__()
         self.deal_id = deal_id
         self.stage = stage
         self.note = note
+        self.source = source
 
 
 class MoveNeedsMore(Message):
@@ -288,6 +310,11 @@ class BoardScreen(CrmScreen[None]):
         # Where the focus should land once the next load arrives.
         self._follow: tuple[str, int] | None = None
         self._busy = False
+        self._columns: list[StageColumn] = []
+        self._moving_from = ""
+        # What the keys offered when the footer was last drawn.
+        self._offered: tuple[bool, bool, bool] | None = None
+        self._focused_view: CardView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -308,24 +335,32 @@ class BoardScreen(CrmScreen[None]):
 
     @property
     def columns(self) -> list[StageColumn]:
-        return list(self.query(StageColumn))
+        # The columns are fixed once composed; querying the DOM for them
+        # walks every card, and the footer asks (through check_action)
+        # once per binding on every key.
+        if not self._columns:
+            self._columns = list(self.query(StageColumn))
+        return self._columns
 
     def refresh_data(self) -> None:
         """Live refresh: a colleague committed; reload and keep the focus."""
         if self.is_mounted:
             self.reload()
 
-    def reload(self) -> None:
-        """Read the whole board again (totals and every column's top cards),
-        keeping the focus on the same card when it is still there."""
+    def reload(self, stages: set[str] | None = None) -> None:
+        """Read the board again (every column's totals, and the top cards of
+        ``stages``, else of every column), keeping the focus on the same
+        card when it is still there."""
         card = self.focused_card()
         if self._follow is None and card is not None:
             self._follow = (card.stage, card.id)
         self._generation += 1
-        self._load_board(self._generation, self._filter)
+        self._load_board(self._generation, self._filter, stages)
 
     @work(thread=True, exit_on_error=False, group="board")
-    def _load_board(self, generation: int, flt: BoardFilter) -> None:
+    def _load_board(
+        self, generation: int, flt: BoardFilter, stages: set[str] | None = None
+    ) -> None:
         now = self._ws.clock.now()
         process = self._ws.process
         with self._ws.read() as session:
@@ -333,6 +368,7 @@ class BoardScreen(CrmScreen[None]):
             pages = {
                 stage.key: column_page(session, process, stage.key, flt, now)
                 for stage in self._stages
+                if stages is None or stage.key in stages
             }
         self.post_message(BoardLoaded(generation, totals, pages))
 
@@ -345,7 +381,10 @@ class BoardScreen(CrmScreen[None]):
             column.totals = message.totals.get(
                 column.stage.key, ColumnTotals(0, Decimal(0))
             )
-            column.set_cards(message.pages.get(column.stage.key, []), now, first=True)
+            if column.stage.key in message.pages:
+                column.set_cards(message.pages[column.stage.key], now, first=True)
+            else:
+                column.show_totals()
         self._show_state()
         self.call_after_refresh(self._land)
 
@@ -408,7 +447,21 @@ class BoardScreen(CrmScreen[None]):
         if self._filter.text:
             words.append(f"matching “{self._filter.text}”")
         self.query_one("#board-filter", Static).update(" · ".join(words))
-        self.refresh_bindings()
+        self._refresh_keys()
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer's keys when what they offer changed.
+
+        The footer rebuilds all its keys on every refresh (tens of ms), and
+        focus moves between cards rarely change which keys apply."""
+        offered = (
+            self.focused_card() is not None,
+            bool(self._filter.text),
+            self.query_one("#board-search").has_class("-open"),
+        )
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()
 
     # Focus -----------------------------------------------------------------
 
@@ -430,8 +483,9 @@ class BoardScreen(CrmScreen[None]):
         column = columns[index]
         card = max(0, min(focus.card, len(column.cards) - 1))
         self._focus = Focus(index, card)
-        for view in self.query(CardView):
-            view.remove_class("-focused")
+        if self._focused_view is not None:
+            self._focused_view.remove_class("-focused")
+            self._focused_view = None
         for other in columns:
             other.set_class(other is column, "-focused")
         self.query_one("#board-columns", BoardScroll).scroll_to_widget(
@@ -440,9 +494,10 @@ class BoardScreen(CrmScreen[None]):
         views = column.card_views()
         if views and card < len(views):
             views[card].add_class("-focused")
+            self._focused_view = views[card]
             column.body.scroll_to_widget(views[card], animate=False)
         self._load_more(column)
-        self.refresh_bindings()
+        self._refresh_keys()
 
     def action_column(self, step: int) -> None:
         """Move the focus to the next or previous column."""
@@ -480,6 +535,7 @@ class BoardScreen(CrmScreen[None]):
         if self._busy:
             return
         self._busy = True
+        self._moving_from = card.stage
         self._move_card(card.id, stage, given)
 
     @work(thread=True, exit_on_error=False, group="move")
@@ -498,7 +554,7 @@ class BoardScreen(CrmScreen[None]):
             if self._ws.process.stage(deal.stage).closed == "won":
                 # The hand-off opened with the win; say where to write it.
                 note = f"Won! Its hand-off checklist is open: {HANDOFF_HINT}"
-            self.post_message(DealMoved(deal_id, deal.stage, note))
+            self.post_message(DealMoved(deal_id, deal.stage, note, self._moving_from))
 
     def on_move_needs_more(self, message: MoveNeedsMore) -> None:
         self._busy = False
@@ -519,7 +575,10 @@ class BoardScreen(CrmScreen[None]):
         self._follow = (message.stage, message.deal_id)
         if message.note:
             self.notify(message.note)
-        self.reload()
+        # Only the columns the card left and entered change (and every
+        # column's count); a colleague's moves elsewhere come with the next
+        # live refresh, which reads the whole board.
+        self.reload({message.source, message.stage})
 
     def on_move_failed(self, message: MoveFailed) -> None:
         self._busy = False
@@ -549,7 +608,7 @@ class BoardScreen(CrmScreen[None]):
         except CrmError as error:
             self.post_message(MoveFailed(str(error)))
         else:
-            self.post_message(DealMoved(card.id, card.stage, ""))
+            self.post_message(DealMoved(card.id, card.stage, "", card.stage))
 
     # Opening, filtering -------------------------------------------------------
 

@@ -176,6 +176,8 @@ class TriageScreen(TriageActions[None]):
         self._selected: set[int] = set()
         self._now = ws.clock.now()
         self._problem: str | None = None
+        # What the keys offered when the footer was last drawn.
+        self._offered: tuple[bool, bool, bool, bool] | None = None
 
     @property
     def _prefix(self) -> str:
@@ -408,7 +410,17 @@ class TriageScreen(TriageActions[None]):
             self.query_one(".list-empty", Static).update(line)
         self.query_one(".list-empty", Static).display = empty
         self.table.display = not empty
-        self.refresh_bindings()
+        # The footer rebuilds every key on a refresh (tens of ms); most
+        # state changes (a page arriving, a lead leaving) change no key.
+        offered = (
+            bool(self.targets()),
+            bool(self._search),
+            self._search_box.has_class("-open"),
+            bool(self._selected),
+        )
+        if offered != self._offered:
+            self._offered = offered
+            self.refresh_bindings()
 
     @on(DataTable.RowHighlighted)
     def _near_the_end(self) -> None:

@@ -115,6 +115,10 @@ def test_plain_commands_never_load_textual_and_help_loads_no_sqlalchemy(
     assert loaded("--help") == "False False"
     db = str(tmp_path / "crm.db")
     assert loaded("--db", db, "--user", "alex", "leads", "list") == "False True"
+    export = tmp_path / "leads.csv"
+    export.write_text("First Name,Last Name,Email\nAna,Costa,ana@example.com\n")
+    imported = loaded("--db", db, "--user", "alex", "import", "leads", str(export))
+    assert imported == "False True"
 
 
 @pytest.mark.real_data
