@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crm_tui.queries.accounts import AT_RISK, AccountHealth, account_health
 from crm_tui.services.retention import today
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
+from screens.footer import KeyFooter
 
 STATUS_STYLES = {AT_RISK: "bold red", "watch": "yellow", "healthy": "green"}
 
@@ -70,7 +71,7 @@ class AccountsScreen(CrmScreen[None]):
             yield Static("", id="accounts-note", classes="title-note")
         yield AccountTable(id="account-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="accounts-empty", classes="empty")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(AccountTable)

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane
 
 from crm_tui.audits.checks import Audit, run_audit
 from crm_tui.errors import CrmError
@@ -27,6 +27,7 @@ from crm_tui.services.merge import (
 )
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
+from screens.footer import KeyFooter
 
 
 class AuditLoaded(Message):
@@ -179,7 +180,7 @@ class AuditsScreen(CrmScreen[None]):
                 yield DataTable(id="audit-rules", cursor_type="row")
             with TabPane("Field usage", id="tab-usage"):
                 yield DataTable(id="audit-usage", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._table("duplicates").add_columns("Keep", "Other", "Why")

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from crm_tui.errors import CrmError
 from crm_tui.process import Stage
@@ -40,6 +40,7 @@ from crm_tui.rules.stages import Need, neighbour_stage
 from crm_tui.services.deals import GateMissing, move_deal, reorder_deal
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
+from screens.footer import KeyFooter
 from screens.forms import GateForm, Picker
 
 # Fetch the next page while this many loaded cards are still below the focus.
@@ -325,7 +326,7 @@ class BoardScreen(CrmScreen[None]):
         with BoardScroll(id="board-columns"):
             for stage in self._stages:
                 yield StageColumn(stage)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#board-columns").loading = True

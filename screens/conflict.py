@@ -16,7 +16,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
+
+from screens.footer import KeyFooter
 
 
 def _shown(value: Any) -> Text:
@@ -80,7 +82,7 @@ class ConflictScreen(ModalScreen[dict[str, Any] | None]):
                 id="conflict-intro",
             )
             yield DataTable(id="conflict-table", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

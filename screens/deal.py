@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from crm_tui.errors import CrmError
 from crm_tui.queries.deals import DealDetail, deal_detail
@@ -20,6 +20,7 @@ from crm_tui.services.deals import log_activity
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.board import money
+from screens.footer import KeyFooter
 from screens.format import changes, when
 from screens.forms import Ask, Picker
 
@@ -77,7 +78,7 @@ class DealScreen(CrmScreen[None]):
             with VerticalScroll(id="deal-timeline-box", classes="panel") as box:
                 box.border_title = "Timeline"
                 yield Static("", id="deal-timeline")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._load_deal()

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crm_tui.errors import CrmError
 from crm_tui.models import User
@@ -29,6 +29,7 @@ from crm_tui.services.handoffs import (
 from crm_tui.services.roles import RANKS
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
+from screens.footer import KeyFooter
 from screens.format import changes, when
 from screens.item_editors import ItemEditor, QuestionForm
 
@@ -125,7 +126,7 @@ class HandoffScreen(CrmScreen[None]):
                 side.border_title = "Deal and history"
                 yield Static("", id="handoff-deal")
                 yield Static("", id="handoff-history")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(ChecklistTable)

@@ -13,11 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crm_tui.queries.handoffs import HandoffRow, handoff_rows
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
+from screens.footer import KeyFooter
 from screens.format import age
 from screens.handoff import HandoffScreen
 
@@ -79,7 +80,7 @@ class HandoffListScreen(CrmScreen[None]):
             yield Static("", id="handoffs-note", classes="title-note")
         yield HandoffTable(id="handoff-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="handoffs-empty", classes="empty")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(HandoffTable)

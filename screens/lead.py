@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from crm_tui.errors import CrmError
 from crm_tui.models import Lead
@@ -24,6 +24,7 @@ from crm_tui.services.leads import BASIC_FIELDS, claim_lead, edit_lead
 from crm_tui.workspace import Workspace
 from screens.actions import TriageActions
 from screens.conflict import ConflictScreen
+from screens.footer import KeyFooter
 from screens.format import age, changes, when
 from screens.lead_edit import LABELS, LeadEditScreen
 from screens.messages import ClaimFailed, LeadClaimed, LeadsActed
@@ -170,7 +171,7 @@ class LeadScreen(TriageActions[bool]):
             with VerticalScroll(id="lead-history-box", classes="panel") as box:
                 box.border_title = "History"
                 yield Static("", id="lead-history")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lead-body").loading = True

@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label
+from textual.widgets import Input, Label
+
+from screens.footer import KeyFooter
 
 LABELS = {
     "name": "Name",
@@ -50,7 +52,7 @@ class LeadEditScreen(ModalScreen[dict[str, Any] | None]):
                 for key, label in LABELS.items():
                     yield Label(label)
                     yield Input(str(self.started[key] or ""), id=f"edit-{key}")
-        yield Footer()
+        yield KeyFooter()
 
     def changes(self) -> dict[str, Any]:
         """The fields whose text differs from what the form started with."""

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from crm_tui.errors import CrmError
 from crm_tui.queries.deals import Card, TaskRow, flagged_deals, my_tasks, stalled_deals
@@ -20,6 +20,7 @@ from crm_tui.services.deals import complete_task, move_deals
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.board import money
+from screens.footer import KeyFooter
 from screens.format import when
 from screens.forms import Ask, Confirm, GateForm
 
@@ -92,7 +93,7 @@ class MyDayScreen(CrmScreen[None]):
                 "Deals that need a next step", id="flag-title", classes="title"
             )
         yield Keys(id="day-flagged", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         tasks = self.query_one("#day-tasks", Keys)
@@ -278,7 +279,7 @@ class StalledScreen(CrmScreen[None]):
             yield Static("Stalled deals", id="stalled-title", classes="title")
             yield Static("", id="stalled-note", classes="title-note")
         yield Keys(id="stalled-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(Keys)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual_plotext import PlotextPlot
 
 from crm_tui.reports.facts import SPLITS, Split
@@ -24,6 +24,7 @@ from crm_tui.reports.metrics import Figures
 from crm_tui.reports.report import Dates, Report, build_report, today_for
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
+from screens.footer import KeyFooter
 
 # The period lengths "p" steps through, in days.
 LENGTHS = (7, 30, 90, 365)
@@ -123,7 +124,7 @@ class ReportsScreen(CrmScreen[None]):
                     yield PlotextPlot(id="reports-funnel", classes="panel")
                     yield PlotextPlot(id="reports-weekly", classes="panel")
             yield DataTable(id="reports-groups", cursor_type="row", classes="panel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         summary = self.query_one("#reports-summary", DataTable)

@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from crm_tui.errors import CrmError
 from crm_tui.queries.leads import PAGE_SIZE
@@ -39,6 +39,7 @@ from crm_tui.services.catchup import catch_up
 from crm_tui.services.leads import claim_lead
 from crm_tui.workspace import Workspace
 from screens.actions import TriageActions
+from screens.footer import KeyFooter
 from screens.format import age
 from screens.lead import LeadScreen
 from screens.messages import ClaimFailed, LeadClaimed, LeadsActed
@@ -204,7 +205,7 @@ class TriageScreen(TriageActions[None]):
             zebra_stripes=True,
         )
         yield Static("", id=f"{self._prefix}-empty", classes="empty list-empty")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.table

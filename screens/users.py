@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Header, Input, Label, Static
 
 from crm_tui.errors import CrmError
 from crm_tui.queries.users import user_list
@@ -24,6 +24,7 @@ from crm_tui.services.users import add_user, edit_user, retire_user
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.conflict import ConflictScreen
+from screens.footer import KeyFooter
 
 FIELDS = {
     "name": "Login name",
@@ -110,7 +111,7 @@ class UserEditScreen(ModalScreen[dict[str, Any] | None]):
                         continue
                     yield Label(label)
                     yield Input(_as_text(key, self.started.get(key)), id=f"user-{key}")
-        yield Footer()
+        yield KeyFooter()
 
     def changes(self) -> dict[str, Any]:
         found = {}
@@ -163,7 +164,7 @@ class UsersScreen(CrmScreen[None]):
             yield Static("Team", id="users-title", classes="title")
             yield Static("", id="users-note", classes="title-note")
         yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
