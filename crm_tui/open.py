@@ -12,12 +12,23 @@ from crm_tui.workspace import Workspace
 
 
 def open_workspace(
-    db: str | None, user: str | None, clock: Clock | None = None
+    db: str | None,
+    user: str | None,
+    clock: Clock | None = None,
+    *,
+    check: bool = True,
 ) -> Workspace:
+    """The workspace on ``db`` for ``user``, its schema brought up to date.
+
+    A damaged file is refused here, unless ``check`` is false: the app then
+    checks it itself once the inbox is on screen (``check_whole`` reads
+    every page, a second and a half on a million leads)."""
     engine = make_engine(database_url(db))
-    check_whole(engine)
+    if check:
+        check_whole(engine)
     ensure_schema(engine)
     ws = Workspace(engine, current_user(user), clock or SystemClock())
+    ws.unchecked = not check
     ws.read_only = is_read_only(engine)
     ws.warnings = start_warnings(engine)
     return ws

@@ -39,6 +39,9 @@ class Workspace:
     read_only: bool = False
     # Lines to tell the person as they start (e.g. a file on a network share).
     warnings: list[str] = field(default_factory=list)
+    # Opened without reading every page for damage: whoever opened it so
+    # checks later (see ``open_workspace``).
+    unchecked: bool = False
 
     def write(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one write transaction (see ``storage.write``)."""

@@ -12,6 +12,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
 
+from crm_tui.errors import DatabaseProblem
+from crm_tui.files import check_whole
 from crm_tui.live import ChangeWatch, watch
 from crm_tui.workspace import Workspace
 from screens.breaches import BreachesScreen
@@ -26,6 +28,10 @@ if TYPE_CHECKING:
 
 # Screens other than the lists are imported when first opened: the inbox
 # paints sooner without the reports' charts and the audits' fuzzy matching.
+
+# Long enough for the inbox's first page to be read and drawn before the
+# file is checked for damage beside it.
+FILE_CHECK_DELAY = 1.0
 
 # The app's letter keys, which open screens: never while a form is open.
 _SCREEN_KEYS = {
@@ -94,6 +100,9 @@ class CrmApp(App[None]):
         self._role = ws.identify().role
         self._watch: ChangeWatch | None = None
         self._checking = False
+        # Why the app closed itself on a file it cannot trust, for the CLI
+        # to print once the terminal is back.
+        self.refusal: str | None = None
 
     def on_mount(self) -> None:
         # Each list is a mode with its own stack, so a lead opened from "my
@@ -103,6 +112,8 @@ class CrmApp(App[None]):
         self.add_mode("breaches", lambda: BreachesScreen(self.ws))
         self.switch_mode("inbox")
         self._create_renewal_tasks()
+        if self.ws.unchecked:
+            self.set_timer(FILE_CHECK_DELAY, self._check_file)
         for warning in self.ws.warnings:
             self.notify(warning, title="Careful", severity="warning", timeout=30)
         if self._live:
@@ -121,6 +132,19 @@ class CrmApp(App[None]):
             self.call_from_thread(
                 self.notify, f"{count} renewal task{'s' * (count != 1)} created."
             )
+
+    @work(thread=True, exit_on_error=False, group="file-check")
+    def _check_file(self) -> None:
+        # Every page of the file read once, off the UI thread (SQLite lets
+        # go of the GIL while it reads): a torn page found now closes the
+        # app before a rep's work lands on it.
+        try:
+            check_whole(self.ws.engine)
+        except DatabaseProblem as problem:
+            self.refusal = str(problem)
+            self.call_from_thread(self.exit, return_code=1)
+        else:
+            self.ws.unchecked = False
 
     def action_handoffs(self, scope: Scope) -> None:
         """Open my hand-off queue, or every hand-off waiting."""

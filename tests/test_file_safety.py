@@ -161,9 +161,8 @@ def test_a_newer_file_is_refused_in_one_line(ws: Workspace, db_path: Path) -> No
     )
 
 
-def test_a_damaged_file_is_refused_before_anything_is_read(
-    ws: Workspace, db_path: Path
-) -> None:
+def damage(ws: Workspace, db_path: Path) -> None:
+    """Tear a page in the middle of a file of 400 leads."""
     add_leads(ws, 400)
     ws.engine.dispose()
     with sqlite3.connect(db_path) as conn:
@@ -171,6 +170,12 @@ def test_a_damaged_file_is_refused_before_anything_is_read(
     with db_path.open("r+b") as raw:
         raw.seek(4096 * 6)
         raw.write(b"\xff" * 200)
+
+
+def test_a_damaged_file_is_refused_before_anything_is_read(
+    ws: Workspace, db_path: Path
+) -> None:
+    damage(ws, db_path)
     with pytest.raises(DatabaseProblem, match="damaged"):
         open_workspace(str(db_path), "alex")
     code, out = crm(db_path, "leads", "list")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
+import typer
+
 from crm_tui.cli.common import (
     Options,
     demo_user,
@@ -16,11 +20,18 @@ def run_app(opts: Options) -> None:
 
     with fail_cleanly():
         if opts.demo:
-            ws = open_workspace(str(ensure_demo_copy()), opts.user or demo_user())
+            demo = str(ensure_demo_copy())
+            ws = open_workspace(demo, opts.user or demo_user(), check=False)
         else:
-            ws = open_workspace(opts.db, opts.user)
+            ws = open_workspace(opts.db, opts.user, check=False)
         introduce(ws)
 
     from screens.app import CrmApp
 
-    CrmApp(ws).run()
+    app = CrmApp(ws)
+    app.run()
+    if app.refusal is not None:
+        # The file turned out damaged after the inbox opened: the app has
+        # closed; say why as any other command would.
+        typer.echo(f"crm: {app.refusal}", err=True)
+        sys.exit(1)
