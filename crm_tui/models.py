@@ -44,6 +44,7 @@ class User(SQLModel, table=True):
     version: int = 1
 
 
+INBOX = "owner_id IS NULL AND status = 'new'"
 OWNED = "owner_id IS NOT NULL"
 WAITING = "first_response_at IS NULL"
 NO_CLOCK = "sla_due_at IS NULL AND first_response_at IS NULL"
@@ -51,13 +52,14 @@ NURTURED = "status = 'nurture'"
 
 
 def _partial(name: str, columns: list[str], where: str) -> Index:
-    """An index over the rows matching ``where`` only (SQLite and PostgreSQL)."""
-    return Index(
-        name,
-        *columns,
-        sqlite_where=text(where),
-        postgresql_where=text(where),
-    )
+    """An index over the rows matching ``where`` only.
+
+    The migrations create it so on SQLite and PostgreSQL alike. Only the
+    SQLite clause is named here: naming a dialect's option loads that
+    dialect, and PostgreSQL's costs every start on a file a seventh of a
+    second; the models are compared with what the migrations built, where
+    a PostgreSQL index's clause is not looked at."""
+    return Index(name, *columns, sqlite_where=text(where))
 
 
 class Lead(SQLModel, table=True):
@@ -66,13 +68,7 @@ class Lead(SQLModel, table=True):
     __table_args__ = (
         # The inbox: unowned new leads, oldest first. Partial, so it stays
         # small however many leads have been worked.
-        Index(
-            "ix_lead_inbox",
-            "created_at",
-            "id",
-            sqlite_where=text("owner_id IS NULL AND status = 'new'"),
-            postgresql_where=text("owner_id IS NULL AND status = 'new'"),
-        ),
+        _partial("ix_lead_inbox", ["created_at", "id"], INBOX),
         # Breached leads first on the lists (most overdue on top): leads
         # waiting for a first answer, by due time; then the two questions
         # the catch-up asks on every load.

@@ -29,9 +29,10 @@ if TYPE_CHECKING:
 # Screens other than the lists are imported when first opened: the inbox
 # paints sooner without the reports' charts and the audits' fuzzy matching.
 
-# Long enough for the inbox's first page to be read and drawn before the
-# file is checked for damage beside it.
-FILE_CHECK_DELAY = 1.0
+# Work that can wait starts this long after the app (renewal tasks, the
+# file's damage check): the inbox's first page is read and drawn by then,
+# rather than sharing the interpreter with it.
+SETTLE_SECONDS = 1.0
 
 # The app's letter keys, which open screens: never while a form is open.
 _SCREEN_KEYS = {
@@ -111,9 +112,7 @@ class CrmApp(App[None]):
         self.add_mode("mine", lambda: MyLeadsScreen(self.ws))
         self.add_mode("breaches", lambda: BreachesScreen(self.ws))
         self.switch_mode("inbox")
-        self._create_renewal_tasks()
-        if self.ws.unchecked:
-            self.set_timer(FILE_CHECK_DELAY, self._check_file)
+        self.set_timer(SETTLE_SECONDS, self._after_the_first_page)
         for warning in self.ws.warnings:
             self.notify(warning, title="Careful", severity="warning", timeout=30)
         if self._live:
@@ -132,6 +131,11 @@ class CrmApp(App[None]):
             self.call_from_thread(
                 self.notify, f"{count} renewal task{'s' * (count != 1)} created."
             )
+
+    def _after_the_first_page(self) -> None:
+        self._create_renewal_tasks()
+        if self.ws.unchecked:
+            self._check_file()
 
     @work(thread=True, exit_on_error=False, group="file-check")
     def _check_file(self) -> None:
