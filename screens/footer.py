@@ -6,16 +6,19 @@ bindings may have changed, and a screen says so on every focus move, every
 mount and every ``refresh_bindings``: a dozen times as the inbox starts and
 once per arrow key on the board. Each rebuild restyles twenty widgets,
 which cost more than everything else a key does. This one gathers the calls
-made in one refresh into a single look, and rebuilds only when the keys it
-would show, their labels or their enabled state differ from what it shows.
+made in one refresh into a single look; when only whether keys can be
+pressed changed, it greys or lights those keys in place, and it rebuilds
+only when the keys themselves differ.
 """
 
 from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
-Shown = tuple[tuple[str, str, bool, str], ...]
+# Per key shown, in order: its action, key, description and tooltip.
+Layout = tuple[tuple[str, str, str, str], ...]
 
 
 class KeyFooter(Footer):
@@ -23,7 +26,7 @@ class KeyFooter(Footer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._shown: Shown | None = None
+        self._layout: Layout | None = None
         self._pending = False
 
     def bindings_changed(self, screen: Screen[object]) -> None:
@@ -36,14 +39,27 @@ class KeyFooter(Footer):
 
     async def _redraw(self) -> None:
         self._pending = False
-        shown = self._keys()
-        if shown != self._shown:
-            self._shown = shown
+        layout, enabled = self._shown()
+        if layout != self._layout:
+            self._layout = layout
             await self.recompose()
+            return
+        for key in self.query(FooterKey):
+            if key.action in enabled and key._disabled == enabled[key.action]:
+                # FooterKey keeps its state in a private flag beside the
+                # class that greys it; set both, as its constructor does.
+                key._disabled = not enabled[key.action]
+                key.set_class(key._disabled, "-disabled")
 
-    def _keys(self) -> Shown:
-        return tuple(
-            (binding.key, binding.description, enabled, tooltip)
-            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
-            if binding.show
-        )
+    def _shown(self) -> tuple[Layout, dict[str, bool]]:
+        """What the footer would show: one key per action (the first bound
+        to it), and whether each action can be taken now."""
+        layout: list[tuple[str, str, str, str]] = []
+        enabled: dict[str, bool] = {}
+        for _node, binding, can, tooltip in self.screen.active_bindings.values():
+            if binding.show and binding.action not in enabled:
+                layout.append(
+                    (binding.action, binding.key, binding.description, tooltip)
+                )
+                enabled[binding.action] = can
+        return tuple(layout), enabled
