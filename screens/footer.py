@@ -39,6 +39,8 @@ class KeyFooter(Footer):
 
     async def _redraw(self) -> None:
         self._pending = False
+        if not self.is_attached:
+            return  # its screen closed before the refresh came
         layout, enabled = self._shown()
         if layout != self._layout:
             self._layout = layout
