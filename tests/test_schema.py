@@ -27,10 +27,7 @@ def test_the_migrations_build_what_the_models_describe(ws: Workspace) -> None:
 def test_the_example_database_is_at_the_current_schema() -> None:
     engine = make_engine(sqlite_url(str(EXAMPLE_DB)))
     try:
-        # TODO: strict again (== head) once the lead rebuilds the example at
-        # 0007 after merging; until then opening it migrates it (the next
-        # test), and a branch must not rebuild the binary file itself.
-        assert current_revision(engine) in (head_revision(), "0006"), (
+        assert current_revision(engine) == head_revision(), (
             "crm.db.example is behind the schema: run `crm demo build`"
         )
     finally:
