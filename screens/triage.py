@@ -11,7 +11,7 @@ clock, time left or how late, recoloured every half minute.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -43,6 +43,9 @@ from screens.footer import KeyFooter
 from screens.format import age
 from screens.lead import LeadScreen
 from screens.messages import ClaimFailed, LeadClaimed, LeadsActed
+
+if TYPE_CHECKING:
+    from crm_tui.services.arrival import Arrival
 
 # Fetch the next page while this many loaded rows are still below the
 # cursor, so scrolling at key-repeat speed rarely meets the end.
@@ -147,6 +150,7 @@ class TriageScreen(TriageActions[None]):
         Binding("slash", "search", "Search", key_display="/", id="search"),
         Binding("escape", "clear_search", "Clear", id="clear-search"),
         Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("N", "new_lead", "New lead", key_display="N", id="new-lead"),
     ]
 
     AUTO_FOCUS = ".lead-list"
@@ -608,6 +612,17 @@ class TriageScreen(TriageActions[None]):
             self._search = ""
             self._reload()
 
+    def action_new_lead(self) -> None:
+        """Type in a lead: it is routed as it arrives."""
+        from screens.new_lead import NewLeadScreen, arrival_note
+
+        def added(result: tuple[int, Arrival] | None) -> None:
+            if result is not None:
+                self.notify(arrival_note(*result))
+                self.action_refresh()
+
+        self.app.push_screen(NewLeadScreen(self._ws), added)
+
     def action_refresh(self) -> None:
         """Reload from the database, staying on the same lead if it is there."""
         self.refresh_data()
@@ -634,6 +649,8 @@ class TriageScreen(TriageActions[None]):
             )
         if action == "claim" and self.SCOPE == "mine":
             return False
+        if action == "new_lead":
+            return None if self._ws.read_only else True
         if action in {"claim", "assign", "qualify", "nurture", "disqualify", "touch"}:
             return bool(self.targets()) or None
         return True

@@ -313,7 +313,7 @@ def _lead_row(fields: Mapping[str, Any]) -> dict[str, Any]:
                 if key == "phone" and phone.extension:
                     row["phone_ext"] = phone.extension
     except InvalidValue as exc:
-        raise NotValid(f"The lead's {exc}.") from exc
+        raise NotValid(f"The lead's {str(exc).rstrip('.')}.") from exc
     if not row.get("name"):
         parts = [row.get("first_name"), row.get("last_name")]
         row["name"] = (
