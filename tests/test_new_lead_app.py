@@ -16,6 +16,11 @@ from tests.test_inbox_app import names, notices
 from tests.test_triage_app import drive, press
 
 
+def crm(pilot: Pilot[None]) -> CrmApp:
+    assert isinstance(pilot.app, CrmApp)
+    return pilot.app
+
+
 def fill(pilot: Pilot[None], **values: str) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, NewLeadScreen)
@@ -34,8 +39,8 @@ def test_a_typed_in_lead_lands_in_the_inbox_with_its_clock(ws: Workspace) -> Non
         fill(pilot, name="Ada Walker", company="Walker Ltd", email="ada@walker.io")
         await press(pilot, "enter")
         assert isinstance(pilot.app.screen, InboxScreen)
-        assert "Ada Walker" in names(pilot.app)
-        [(severity, note)] = [n for n in notices(pilot.app) if "Lead #" in n[1]]
+        assert "Ada Walker" in names(crm(pilot))
+        [(severity, note)] = [n for n in notices(crm(pilot)) if "Lead #" in n[1]]
         assert note.startswith("Lead #") and "added to the inbox" in note
 
     drive(CrmApp(ws), scenario)
@@ -62,9 +67,9 @@ def test_a_lead_from_a_routed_country_goes_to_its_owner(ws: Workspace) -> None:
         await press(pilot, "N")
         fill(pilot, name="Kenji Sato", country="Japan")
         await press(pilot, "enter")
-        assert "Kenji Sato" not in names(pilot.app)
+        assert "Kenji Sato" not in names(crm(pilot))
         assert any(
-            "routed to kim (Asia Pacific)" in note for _, note in notices(pilot.app)
+            "routed to kim (Asia Pacific)" in note for _, note in notices(crm(pilot))
         )
 
     drive(CrmApp(ws), scenario)
