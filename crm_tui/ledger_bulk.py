@@ -17,8 +17,10 @@ or its event left for ``ledger.seal``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Dialect, Integer, String, Table, bindparam, func, select
@@ -52,50 +54,116 @@ class BulkRows:
             .values({name: bindparam(name) for name in self.names})
             .compile(dialect=dialect)
         )
-        self._processed: list[tuple[int, str, Any, Any]] = []
-        self._text: list[str] = []
-        self._integer: list[str] = []
-        self._other: list[str] = []
+        self._all = itemgetter(*self.names)
+        self._processed: list[_Processed] = []
+        text: list[str] = []
+        integer: list[str] = []
+        other: list[str] = []
         for index, column in enumerate(table.columns):
             impl = column.type.dialect_impl(dialect)
             bind = impl.bind_processor(dialect)
             result = impl.result_processor(dialect, None)
             if bind is not None or result is not None:
-                self._processed.append((index, column.name, bind, result))
+                self._processed.append(_Processed(index, column.name, bind, result))
             elif isinstance(_stored_as(impl), String):
-                self._text.append(column.name)
+                text.append(column.name)
             elif isinstance(_stored_as(impl), Integer):
-                self._integer.append(column.name)
+                integer.append(column.name)
             else:
-                self._other.append(column.name)
+                other.append(column.name)
+        self._checks = [
+            (_picker(names), kinds)
+            for names, kinds in (
+                (text, _TEXT),
+                (integer, _INTEGER),
+                (other, _NOTHING),
+            )
+            if names
+        ]
 
     def prepare(
         self, values: Mapping[str, Any]
     ) -> tuple[list[Any], dict[str, Any] | None]:
         """The driver's parameters for ``values`` (which name every column),
-        and the row as a re-read maps it; None when that is not certain."""
-        stored = [values[name] for name in self.names]
+        and the row as the seal hashes a re-read of it (timestamps as the
+        ISO text ``ledger.digest`` makes of them); None when uncertain."""
+        stored = list(self._all(values))
         image = dict(zip(self.names, stored, strict=True))
         vouched = True
-        for index, name, bind, result in self._processed:
-            value = stored[index]
-            if bind is not None:
-                value = stored[index] = bind(value)
-            if value is None:
-                continue
-            # Stored as text (a timestamp, JSON), which SQLite keeps as is.
-            vouched = vouched and type(value) is str
-            image[name] = result(value) if result is not None else value
+        for column in self._processed:
+            index = column.index
+            stored[index], reread, certain = column.round_trip(stored[index])
+            image[column.name] = reread
+            vouched = vouched and certain
         # Only a str in a text column and an int in an integer one come
-        # back as they went in.
-        if (
-            vouched
-            and all(type(values[n]) is str or values[n] is None for n in self._text)
-            and all(type(values[n]) is int or values[n] is None for n in self._integer)
-            and all(values[n] is None for n in self._other)
-        ):
-            return stored, image
-        return stored, None
+        # back as they went in (True comes back as 1, 2.0 as 2, 7 as "7").
+        for pick, kinds in self._checks:
+            vouched = vouched and set(map(type, pick(values))) <= kinds
+        return stored, image if vouched else None
+
+
+_TEXT = frozenset({str, type(None)})
+_INTEGER = frozenset({int, type(None)})
+_NOTHING = frozenset({type(None)})
+_MEMO_SIZE = 4096
+
+
+class _Processed:
+    """A column whose values the driver gets through processors (timestamps,
+    JSON), with the last few round trips remembered: a chunk of an import
+    writes the same "now" and the same "assigned" reasons thousands of
+    times."""
+
+    def __init__(self, index: int, name: str, bind: Any, result: Any) -> None:
+        self.index = index
+        self.name = name
+        self.bind = bind
+        self.result = result
+        self.by_value: dict[Any, tuple[Any, Any, bool]] = {}
+        self.by_stored: dict[str, tuple[Any, bool]] = {}
+
+    def round_trip(self, value: Any) -> tuple[Any, Any, bool]:
+        """(what the driver stores, what the seal hashes of a re-read,
+        whether that is certain)."""
+        if isinstance(value, dict | list):
+            stored = self.bind(value) if self.bind is not None else value
+            if type(stored) is not str:
+                return stored, None, False
+            known = self.by_stored.get(stored)
+            if known is None:
+                known = self.by_stored[stored] = (self._reread(stored), True)
+                _trim(self.by_stored)
+            return (stored, *known)
+        # Keyed by type too: True == 1, and both would be one key.
+        key = (type(value), value)
+        found = self.by_value.get(key)
+        if found is None:
+            stored = self.bind(value) if self.bind is not None else value
+            # Stored as text (a timestamp, JSON), which SQLite keeps as is.
+            certain = stored is None or type(stored) is str
+            reread = self._reread(stored) if certain else None
+            found = self.by_value[key] = (stored, reread, certain)
+            _trim(self.by_value)
+        return found
+
+    def _reread(self, stored: str | None) -> Any:
+        if stored is None:
+            return None
+        value = self.result(stored) if self.result is not None else stored
+        return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def _picker(names: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values of ``names`` from a row, always as a tuple."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda values: (values[name],)
+    return itemgetter(*names)
+
+
+def _trim(memo: dict[Any, Any]) -> None:
+    if len(memo) > _MEMO_SIZE:
+        memo.clear()
 
 
 def _stored_as(kind: TypeEngine[Any]) -> TypeEngine[Any]:

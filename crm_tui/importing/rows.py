@@ -22,20 +22,22 @@ from crm_tui.normalize import (
 )
 
 # File fields that are stored on the lead as they are, once cleaned.
-_PLAIN_FIELDS = (
-    "company",
-    "title",
-    "source",
-    "state",
-    "city",
-    "postal_code",
-    "street",
-    "website",
-    "industry",
-    "territory",
-    "language",
-    "segment",
-    "product_interest",
+_PLAIN_FIELDS = frozenset(
+    {
+        "company",
+        "title",
+        "source",
+        "state",
+        "city",
+        "postal_code",
+        "street",
+        "website",
+        "industry",
+        "territory",
+        "language",
+        "segment",
+        "product_interest",
+    }
 )
 
 
@@ -48,7 +50,15 @@ class ParsedRow:
     number: int
     values: dict[str, Any]  # lead column -> value
     owner: str | None = None  # as the file names it: an e-mail or a name
-    raw: dict[str, str] = field(default_factory=dict)
+    # The row's cells and the file's header, for ``raw``.
+    cells: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+
+    @property
+    def raw(self) -> dict[str, str]:
+        """The row as the file had it (made on demand: most rows of a big
+        import are created and never need it)."""
+        return raw_row(self.header, self.cells)
 
     @property
     def email_key(self) -> str | None:
@@ -89,24 +99,23 @@ def parse_row(
     time_zone: tzinfo,
 ) -> ParsedRow:
     """Clean and check one row. Raises ``RejectedRow`` with the reason."""
-    raw = raw_row(header, values)
     if len(values) != len(header):
         if len(values) < len(header) or any(v.strip() for v in values[len(header) :]):
             raise RejectedRow(
                 f"has {len(values)} values but the header has {len(header)} columns"
             )
+    width = len(values)
     found: dict[str, str] = {}
     for index, name in columns.fields.items():
-        value = clean(values[index]) if index < len(values) else None
-        if value is not None:
+        if index < width and (value := clean(values[index])) is not None:
             found[name] = value
     extra = {
         header_name: value
         for index, header_name in columns.extras.items()
-        if index < len(values) and (value := clean(values[index])) is not None
+        if index < width and (value := clean(values[index])) is not None
     }
     lead: dict[str, Any] = {
-        name: found[name] for name in _PLAIN_FIELDS if name in found
+        name: value for name, value in found.items() if name in _PLAIN_FIELDS
     }
     try:
         _names(found, lead)
@@ -134,7 +143,7 @@ def parse_row(
             )
         lead["name"] = label
     lead["extra"] = extra
-    return ParsedRow(number, lead, owner=found.get("owner"), raw=raw)
+    return ParsedRow(number, lead, found.get("owner"), values, header)
 
 
 def _names(found: dict[str, str], lead: dict[str, Any]) -> None:
