@@ -16,11 +16,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
@@ -521,28 +521,39 @@ class _Existing:
         emails = {r.email_key for r in rows if r.email_key}
         phones = {r.phone for r in rows if r.phone}
         externals = {r.external_id for r in rows if r.external_id}
-        by_email = dict(_lookup(session, col(Lead.email_key), emails))
-        by_phone = dict(_lookup(session, col(Lead.phone), phones))
+        by_email = dict(_lookup(session, "email_key", emails))
+        by_phone = dict(_lookup(session, "phone", phones))
         by_external: dict[str, int] = {}
         if source_system is not None:
-            same_system = col(Lead.source_system) == source_system
             by_external = dict(
-                _lookup(session, col(Lead.external_id), externals, same_system)
+                _lookup(session, "external_id", externals, source_system)
             )
         return cls(by_email, by_phone, by_external)
 
 
 def _lookup(
-    session: Session, column: Any, keys: Iterable[str], *where: Any
+    session: Session, column: str, keys: Iterable[str], system: str | None = None
 ) -> Iterable[tuple[str, int]]:
-    """(key, lead id) for leads whose ``column`` is one of ``keys``, oldest
-    lead first so a match always names the original."""
+    """(key, lead id) for leads whose ``column`` is one of ``keys`` (and that
+    came from ``system``, when named), oldest lead last so that a dict of
+    them names the original."""
     ordered = sorted(keys)
+    conn = session.connection()
+    query = _lookup_query(column, system is not None)
     for start in range(0, len(ordered), _IN_LIST):
         part = ordered[start : start + _IN_LIST]
-        query = (
-            select(column, col(Lead.id))
-            .where(column.in_(part), col(Lead.merged_into_id).is_(None), *where)
-            .order_by(col(Lead.id).desc())
-        )
-        yield from ((key, lead_id) for key, lead_id in session.execute(query))
+        found = conn.execute(query, {"keys": part, "system": system})
+        yield from ((key, lead_id) for key, lead_id in found)
+
+
+@cache
+def _lookup_query(column: str, by_system: bool) -> Select[Any]:
+    """Built once: Core, not the ORM, and one statement for every chunk."""
+    table = Lead.__table__  # type: ignore[attr-defined]
+    where = [
+        table.c[column].in_(bindparam("keys", expanding=True)),
+        table.c.merged_into_id.is_(None),
+    ]
+    if by_system:
+        where.append(table.c.source_system == bindparam("system"))
+    return select(table.c[column], table.c.id).where(*where).order_by(table.c.id.desc())
