@@ -28,8 +28,7 @@ from crm_tui.events import diff
 from crm_tui.importing.headers import ColumnMap, map_headers
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
-from crm_tui.ledger import digest
-from crm_tui.ledger_bulk import bulk_rows, insert_sealed
+from crm_tui.ledger_bulk import bulk_rows, insert_sealed, row_digest
 from crm_tui.models import Event, ImportBatch, ImportRow, Lead, User
 from crm_tui.rules.sla import IMPORT_CHANNEL
 from crm_tui.services.arrival import arrival_events, place
@@ -477,7 +476,7 @@ def _insert_leads(
         stored, image = shape.prepare(row)
         params.append(tuple(stored))
         if image is not None:
-            prints[lead_id] = digest(image)
+            prints[lead_id] = row_digest(image)
     conn.exec_driver_sql(shape.sql, params)
     return ids, prints
 
