@@ -94,8 +94,16 @@ class BulkRows:
         vouched = True
         for column in self._processed:
             index = column.index
-            stored[index], reread, certain = column.round_trip(stored[index])
-            image[column.name] = reread
+            value = stored[index]
+            # Remembered values inline: this loop runs for every cell of a
+            # bulk insert that a processor touches.
+            try:
+                found = column.by_value.get((type(value), value))
+            except TypeError:  # a dict or list, for a JSON column
+                found = None
+            if found is None:
+                found = column.round_trip(value)
+            stored[index], image[column.name], certain = found
             vouched = vouched and certain
         # Only a str in a text column and an int in an integer one come
         # back as they went in (True comes back as 1, 2.0 as 2, 7 as "7").
@@ -122,31 +130,26 @@ class _Processed:
         self.bind = bind
         self.result = result
         self.by_value: dict[Any, tuple[Any, Any, bool]] = {}
-        self.by_stored: dict[str, tuple[Any, bool]] = {}
+        self.by_stored: dict[str | None, tuple[Any, Any, bool]] = {}
 
     def round_trip(self, value: Any) -> tuple[Any, Any, bool]:
         """(what the driver stores, what the seal hashes of a re-read,
-        whether that is certain)."""
-        if isinstance(value, dict | list):
-            stored = self.bind(value) if self.bind is not None else value
-            if type(stored) is not str:
-                return stored, None, False
-            known = self.by_stored.get(stored)
-            if known is None:
-                known = self.by_stored[stored] = (self._reread(stored), True)
-                _trim(self.by_stored)
-            return (stored, *known)
-        # Keyed by type too: True == 1, and both would be one key.
-        key = (type(value), value)
-        found = self.by_value.get(key)
-        if found is None:
-            stored = self.bind(value) if self.bind is not None else value
-            # Stored as text (a timestamp, JSON), which SQLite keeps as is.
-            certain = stored is None or type(stored) is str
-            reread = self._reread(stored) if certain else None
-            found = self.by_value[key] = (stored, reread, certain)
+        whether that is certain), remembered by value when it can be."""
+        stored = self.bind(value) if self.bind is not None else value
+        # Stored as text (a timestamp, JSON), which SQLite keeps as is.
+        if stored is not None and type(stored) is not str:
+            return stored, None, False
+        known = self.by_stored.get(stored)
+        if known is None:
+            known = self.by_stored[stored] = (stored, self._reread(stored), True)
+            _trim(self.by_stored)
+        try:
+            # Keyed by type too: True == 1, and both would be one key.
+            self.by_value[(type(value), value)] = known
             _trim(self.by_value)
-        return found
+        except TypeError:
+            pass  # a dict or list: remembered by its JSON text only
+        return known
 
     def _reread(self, stored: str | None) -> Any:
         if stored is None:
