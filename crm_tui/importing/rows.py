@@ -124,6 +124,8 @@ def parse_row(
             lead["created_at"] = _created(found["created_at"], time_zone)
     except InvalidValue as exc:
         raise RejectedRow(str(exc)) from exc
+    if "company_domain" in found:
+        _company_domain(found["company_domain"], lead, extra, header, columns)
     if "external_id" in found:
         lead["external_id"] = found["external_id"]
     if "lead_status" in found:
@@ -144,6 +146,28 @@ def parse_row(
         lead["name"] = label
     lead["extra"] = extra
     return ParsedRow(number, lead, found.get("owner"), values, header)
+
+
+def _company_domain(
+    domain: str,
+    lead: dict[str, Any],
+    extra: dict[str, Any],
+    header: list[str],
+    columns: ColumnMap,
+) -> None:
+    """A company known only by its web domain (HubSpot's "Associated
+    Company Domain"): the company when the row names none, the website when
+    it has none, and kept as an extra when both are there."""
+    used = False
+    if "company" not in lead:
+        lead["company"] = domain
+        used = True
+    if "website" not in lead:
+        lead["website"] = domain
+        used = True
+    if not used:
+        index = next(i for i, f in columns.fields.items() if f == "company_domain")
+        extra[header[index].strip() or f"column {index + 1}"] = domain
 
 
 def _names(found: dict[str, str], lead: dict[str, Any]) -> None:
