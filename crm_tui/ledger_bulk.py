@@ -56,7 +56,11 @@ class BulkRows:
             .values({name: bindparam(name) for name in self.names})
             .compile(dialect=dialect)
         )
-        self._all = itemgetter(*self.names)
+        self._all = _picker(self.names)
+        # The image is built in sorted key order, the order the canonical
+        # JSON sorts it into: sorting then finds nothing to move.
+        self._sorted_names = sorted(self.names)
+        self._all_sorted = _picker(self._sorted_names)
         self._processed: list[_Processed] = []
         text: list[str] = []
         integer: list[str] = []
@@ -90,7 +94,7 @@ class BulkRows:
         and the row as the seal hashes a re-read of it (timestamps as the
         ISO text ``ledger.digest`` makes of them); None when uncertain."""
         stored = list(self._all(values))
-        image = dict(zip(self.names, stored, strict=True))
+        image = dict(zip(self._sorted_names, self._all_sorted(values), strict=True))
         vouched = True
         for column in self._processed:
             index = column.index
@@ -179,18 +183,20 @@ def _stored_as(kind: TypeEngine[Any]) -> TypeEngine[Any]:
     return kind
 
 
-# The fields ``ledger.event_hash`` chains, in any order (keys are sorted).
-_CHAINED = (
-    "id",
-    "at",
-    "user_id",
-    "entity",
-    "entity_id",
-    "action",
-    "changes",
-    "batch_id",
-    "row_hash",
-    "chain_seq",
+# The fields ``ledger.event_hash`` chains, sorted as the canonical JSON is.
+_CHAINED = sorted(
+    (
+        "id",
+        "at",
+        "user_id",
+        "entity",
+        "entity_id",
+        "action",
+        "changes",
+        "batch_id",
+        "row_hash",
+        "chain_seq",
+    )
 )
 
 
