@@ -99,14 +99,17 @@ class BulkRows:
         for column in self._processed:
             index = column.index
             value = stored[index]
-            # Remembered values inline: this loop runs for every cell of a
+            # The common cases inline: this loop runs for every cell of a
             # bulk insert that a processor touches.
-            try:
-                found = column.by_value.get((type(value), value))
-            except TypeError:  # a dict or list, for a JSON column
-                found = None
-            if found is None:
+            if value is None:
+                if column.none_is_none:
+                    continue
                 found = column.round_trip(value)
+            elif type(value) in _CONTAINERS:
+                found = column.round_trip(value)
+            else:
+                remembered = column.by_value.get((type(value), value))
+                found = remembered or column.round_trip(value)
             stored[index], image[column.name], certain = found
             vouched = vouched and certain
         # Only a str in a text column and an int in an integer one come
@@ -116,6 +119,7 @@ class BulkRows:
         return stored, image if vouched else None
 
 
+_CONTAINERS = frozenset({dict, list})
 _TEXT = frozenset({str, type(None)})
 _INTEGER = frozenset({int, type(None)})
 _NOTHING = frozenset({type(None)})
@@ -135,6 +139,8 @@ class _Processed:
         self.result = result
         self.by_value: dict[Any, tuple[Any, Any, bool]] = {}
         self.by_stored: dict[str | None, tuple[Any, Any, bool]] = {}
+        # None stored as NULL and read back as None needs no work at all.
+        self.none_is_none = self.round_trip(None) == (None, None, True)
 
     def round_trip(self, value: Any) -> tuple[Any, Any, bool]:
         """(what the driver stores, what the seal hashes of a re-read,
@@ -147,12 +153,13 @@ class _Processed:
         if known is None:
             known = self.by_stored[stored] = (stored, self._reread(stored), True)
             _trim(self.by_stored)
-        try:
-            # Keyed by type too: True == 1, and both would be one key.
-            self.by_value[(type(value), value)] = known
-            _trim(self.by_value)
-        except TypeError:
-            pass  # a dict or list: remembered by its JSON text only
+        if type(value) not in _CONTAINERS:  # those by their JSON text only
+            try:
+                # Keyed by type too: True == 1, and both would be one key.
+                self.by_value[(type(value), value)] = known
+                _trim(self.by_value)
+            except TypeError:
+                pass  # unhashable
         return known
 
     def _reread(self, stored: str | None) -> Any:
