@@ -60,20 +60,20 @@ class ParsedRow:
         import are created and never need it)."""
         return raw_row(self.header, self.cells)
 
-    @property
-    def email_key(self) -> str | None:
-        key = self.values.get("email_key")
-        return key if isinstance(key, str) else None
+    # The keys duplicates are matched on, read once: the importer asks for
+    # them several times a row.
+    email_key: str | None = field(init=False)
+    phone: str | None = field(init=False)
+    external_id: str | None = field(init=False)
 
-    @property
-    def phone(self) -> str | None:
-        phone = self.values.get("phone")
-        return phone if isinstance(phone, str) else None
+    def __post_init__(self) -> None:
+        self.email_key = _text(self.values.get("email_key"))
+        self.phone = _text(self.values.get("phone"))
+        self.external_id = _text(self.values.get("external_id"))
 
-    @property
-    def external_id(self) -> str | None:
-        value = self.values.get("external_id")
-        return value if isinstance(value, str) else None
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def raw_row(header: list[str], values: list[str]) -> dict[str, str]:
