@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 
 from crm_tui.importing.leads import import_leads
 from crm_tui.ledger import audit, digest, event_hash
-from crm_tui.ledger_bulk import bulk_rows, row_digest
+from crm_tui.ledger_bulk import bulk_rows, insert_sealed, row_digest
 from crm_tui.models import Event, Lead
 from crm_tui.services.leads import claim_lead
 from crm_tui.workspace import Workspace
@@ -126,4 +126,37 @@ def test_the_real_hubspot_export_audits_clean_imported_twice(
 ) -> None:
     import_leads(ws, real_file("hubspot_contacts.csv"), chunk_size=300)
     import_leads(ws, real_file("hubspot_contacts.csv"), chunk_size=300)
+    assert audited(ws) == []
+
+
+def test_events_about_rows_not_vouched_for_are_sealed_from_a_re_read(
+    ws: Workspace,
+) -> None:
+    [lead_id] = add_leads(ws, 1)
+
+    def note(session: Session) -> None:
+        event = {
+            "at": ws.clock.now(),
+            "user_id": ws.user_id,
+            "entity": "lead",
+            "entity_id": lead_id,
+            "action": "noted",
+            "changes": {"note": "called"},
+            "batch_id": None,
+        }
+        # The row's fingerprint is not given: it is read back.
+        insert_sealed(session, [event], {})
+        # True would be stored as 1: from here the chain is left to seal().
+        insert_sealed(session, [{**event, "changes": {}, "entity_id": True}], {})
+
+    ws.write(note)
+    with ws.read() as session:
+        sealed = (
+            session.execute(
+                select(col(Event.chain_seq)).where(col(Event.action) == "noted")
+            )
+            .scalars()
+            .all()
+        )
+    assert len(sealed) == 2 and None not in sealed
     assert audited(ws) == []
