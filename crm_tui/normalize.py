@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import cache, lru_cache
@@ -51,14 +52,21 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         "unknown",
     }
 )
+_LONGEST_PLACEHOLDER = max(map(len, PLACEHOLDERS))
 
 
 def clean(value: str | None) -> str | None:
     """Strip, collapse inner whitespace, NFC-normalize; placeholders become None."""
     if value is None:
         return None
-    text = " ".join(unicodedata.normalize("NFC", value).replace("\ufeff", "").split())
-    if text.lower() in PLACEHOLDERS:
+    if value.isascii():
+        # Already NFC and free of byte order marks: most cells of most files.
+        text = " ".join(value.split())
+    else:
+        text = " ".join(
+            unicodedata.normalize("NFC", value).replace("\ufeff", "").split()
+        )
+    if len(text) <= _LONGEST_PLACEHOLDER and text.lower() in PLACEHOLDERS:
         return None
     return text
 
@@ -151,10 +159,19 @@ def normalize_phone(
     row is also a valid UK number, but nobody in the UK groups digits 3-3-4.
     """
     text = value.strip()
+    regions = _candidate_regions(region, default_region)
+    plain = _plain_nanp(text, regions)
+    if plain is not None:
+        return plain
     if not any(char.isdigit() for char in text):
         raise InvalidValue(f'phone "{text}" is not a phone number')
-    regions = [r.upper() for r in dict.fromkeys([region, default_region]) if r]
-    return _plain_nanp(text, regions) or _read_phone(text, regions)
+    return _read_phone(text, list(regions))
+
+
+@lru_cache(maxsize=1024)
+def _candidate_regions(region: str | None, default_region: str) -> tuple[str, ...]:
+    """The regions a number is read in: the row's, then the default one."""
+    return tuple(r.upper() for r in dict.fromkeys([region, default_region]) if r)
 
 
 def _read_phone(text: str, regions: list[str]) -> Phone:
@@ -177,7 +194,7 @@ def _read_phone(text: str, regions: list[str]) -> Phone:
 _PLAIN_NANP = re.compile(r"\(?([2-9]\d\d)(?:\)\s*|[\s.\-])([2-9]\d\d)[\s.\-](\d{4})")
 
 
-def _plain_nanp(text: str, regions: list[str]) -> Phone | None:
+def _plain_nanp(text: str, regions: Sequence[str]) -> Phone | None:
     """The number without asking phonenumbers, when that is certain: a plain
     North American number read with a North American region among the
     candidates. Its North American reading is always possible and grouped
@@ -186,9 +203,14 @@ def _plain_nanp(text: str, regions: list[str]) -> Phone | None:
     match = _PLAIN_NANP.fullmatch(text)
     if match is None or text.startswith("(") != (")" in text):
         return None
-    if not any(region in _nanp_regions() for region in regions):
+    if not _any_nanp(tuple(regions)):
         return None
     return Phone(e164="+1" + "".join(match.groups()), extension=None)
+
+
+@lru_cache(maxsize=1024)
+def _any_nanp(regions: tuple[str, ...]) -> bool:
+    return any(region in _nanp_regions() for region in regions)
 
 
 @cache

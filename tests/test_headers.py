@@ -48,7 +48,7 @@ def test_common_export_headers(column: str, field: str) -> None:
 
 
 def test_lead_fields() -> None:
-    assert len(LEAD_FIELDS) == 24
+    assert len(LEAD_FIELDS) == 25
     assert {"product_interest", "lead_status", "external_id"} <= set(LEAD_FIELDS)
 
 
@@ -58,11 +58,10 @@ def test_first_column_wins_and_the_rest_are_extras() -> None:
     assert columns.extras == {1: "E-mail Address", 2: "Favourite Colour"}
 
 
-def test_domain_is_the_website_only_when_there_is_no_website_column() -> None:
-    assert map_headers(["Associated Company Domain"]).fields == {0: "website"}
+def test_hubspots_company_domain_column_is_read_as_the_company_domain() -> None:
     columns = map_headers(["Associated Company Domain", "Website URL"])
-    assert columns.fields == {1: "website"}
-    assert columns.extras == {0: "Associated Company Domain"}
+    assert columns.fields == {0: "company_domain", 1: "website"}
+    assert columns.extras == {}
 
 
 def test_override_maps_a_column_to_a_field() -> None:
@@ -127,7 +126,7 @@ def test_hubspot_export() -> None:
         ("State/Region", "state"),
         ("Postal Code", "postal_code"),
         ("Country", "country"),
-        ("Associated Company Domain", EXTRA),
+        ("Associated Company Domain", "company_domain"),
     ]
 
 

@@ -230,3 +230,63 @@ def test_a_lead_without_a_territory_gets_its_countrys(
         ("Japan", "Kanto"),
         ("Atlantis", None),
     ]
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        ('[\n  {"name": "Ana", "email": "ana@example.com"}\n]\n', "JSON"),
+        ('{"name": "Ana"}\n{"name": "Bo"}\n', "JSON"),
+        ('\ufeff{"leads": []}', "JSON"),
+        ('<?xml version="1.0"?>\n<leads><lead>Ana</lead></leads>\n', "XML"),
+    ],
+)
+def test_a_json_or_xml_file_is_refused_in_one_line(
+    ws: Workspace, tmp_path: Path, content: str, kind: str
+) -> None:
+    # A newcomer's JSON export "imported" as 0 rows, each one rejected.
+    path = tmp_path / "leads.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CrmError) as refused:
+        import_leads(ws, path)
+    message = str(refused.value)
+    assert "\n" not in message and kind in message and "not CSV" in message
+    assert leads(ws) == []
+
+
+def test_a_header_in_brackets_is_still_csv(ws: Workspace, tmp_path: Path) -> None:
+    report = import_leads(ws, write_csv(tmp_path, "[Name],Email\nAna,ana@x.com\n"))
+    assert report.created == 1
+
+
+def test_a_company_known_only_by_its_domain_becomes_the_company(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path,
+        "First Name,Email,Company Name,Website URL,Associated Company Domain\n"
+        "Ana,ana@example.com,,https://acme.example/,acme.example\n"
+        "Bo,bo@example.com,,,bolt.example\n"
+        "Cy,cy@example.com,Cyan Ltd,https://cyan.example/,cyan.example\n"
+        "Di,di@example.com,,,\n",
+    )
+    import_leads(ws, path)
+    ana, bo, cy, di = leads(ws)
+    assert (ana.company, ana.website) == ("acme.example", "https://acme.example/")
+    assert (bo.company, bo.website) == ("bolt.example", "bolt.example")
+    assert (cy.company, cy.website) == ("Cyan Ltd", "https://cyan.example/")
+    assert cy.extra == {"Associated Company Domain": "cyan.example"}
+    assert (di.company, di.website) == (None, None)
+
+
+@pytest.mark.real_data
+def test_the_real_hubspot_export_gets_companies_from_their_domains(
+    ws: Workspace,
+) -> None:
+    import_leads(ws, real_file("hubspot_contacts.csv"))
+    with ws.read() as session:
+        companies = session.exec(
+            select(func.count()).select_from(Lead).where(col(Lead.company).is_not(None))
+        ).one()
+    # 679 of its 950 contacts carry an Associated Company Domain.
+    assert companies == 679

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,7 +13,7 @@ from crm_tui.cli.common import print_json, workspace
 from crm_tui.errors import CrmError
 
 if TYPE_CHECKING:
-    from crm_tui.importing.leads import ImportReport, Progress
+    from crm_tui.importing.leads import ImportReport, Progress, RowNote
 
 app = typer.Typer(help="Import CSV exports from another CRM.", no_args_is_help=True)
 
@@ -88,6 +89,53 @@ class _progress:
             self.bar.stop()
 
 
+# A summary shows this many rejected rows; `crm import show` has them all.
+REJECTIONS_SHOWN = 20
+
+
+def rejected_lines(notes: Sequence[RowNote], batch_id: int) -> list[str]:
+    """The first rejected rows, and how to see the rest."""
+    lines = [f"  {note.reason}" for note in notes[:REJECTIONS_SHOWN]]
+    if len(notes) > REJECTIONS_SHOWN:
+        lines.append(
+            f"  …and {len(notes) - REJECTIONS_SHOWN} more rejected rows; "
+            f"see them all with: crm import show {batch_id} --outcome rejected"
+        )
+    return lines
+
+
+@app.command("show")
+def show_import_command(
+    ctx: typer.Context,
+    batch: Annotated[int, typer.Argument(help="The import's number.")],
+    outcome: Annotated[
+        str | None,
+        typer.Option(help="Only rows that were rejected, duplicate or updated."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show a past import: its counts and every row that did not simply
+    create a record, with the reason."""
+    from crm_tui.queries.imports import OUTCOMES, import_batch
+
+    if outcome is not None and outcome not in OUTCOMES:
+        raise CrmError(f"--outcome is one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    ws = workspace(ctx)
+    with ws.read() as session:
+        found = import_batch(session, batch, outcome)
+    if as_json:
+        print_json(found)
+        return
+    typer.echo(
+        f"Import #{found['batch']} of {found['file']} ({found['kind']}, "
+        f"{found['started_at'][:16].replace('T', ' ')}): {found['read']} rows read "
+        f"= {found['created']} created + {found['updated']} updated + "
+        f"{found['duplicates']} duplicates + {found['rejected']} rejected"
+    )
+    for row in found["rows"]:
+        typer.echo(f"  {row['outcome']}: {row['reason']}")
+
+
 def print_summary(report: ImportReport) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -109,12 +157,13 @@ def print_summary(report: ImportReport) -> None:
             console.print(f"  {owner}: {count} leads")
     if report.rejections:
         console.print("[red]Rejected rows:[/]")
-        for note in report.rejections:
-            console.print(f"  {note.reason}", markup=False)
+        for line in rejected_lines(report.rejections, report.batch_id):
+            console.print(line, markup=False)
     if report.duplicates:
         console.print(
             f"{len(report.duplicates)} duplicate rows were linked to the leads they "
-            "match; `--json` lists them."
+            f"match; see them with: crm import show {report.batch_id} "
+            "--outcome duplicate"
         )
 
 
@@ -198,5 +247,5 @@ def import_deals_command(
         typer.echo(
             f"  {report.lost_not_recorded} lost deals had no reason: 'not recorded'"
         )
-    for note in report.rejections[:20]:
-        typer.echo(f"  {note.reason}")
+    for line in rejected_lines(report.rejections, report.batch_id):
+        typer.echo(line)

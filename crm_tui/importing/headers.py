@@ -37,6 +37,7 @@ LeadField = Literal[
     "product_interest",
     "segment",
     "lead_status",
+    "company_domain",
 ]
 LEAD_FIELDS: Final[tuple[str, ...]] = get_args(LeadField)
 
@@ -157,13 +158,15 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "product_interest": ("Product Interest", "Product", "Product of Interest"),
     "segment": ("Segment", "Customer Segment", "Market Segment"),
     "lead_status": ("Lead Status", "Status", "Person - Lead status"),
-}
-
-# Matched only when no column of the file took the field already. HubSpot
-# exports "Associated Company Domain" next to "Website URL"; the domain is a
-# website when nothing better is there, and an extra otherwise.
-_FALLBACK_ALIASES: dict[str, tuple[str, ...]] = {
-    "website": ("Associated Company Domain", "Company Domain Name", "Domain"),
+    # HubSpot exports a contact's company as its web domain only. A row
+    # takes it as its company when it names none and as its website when
+    # it has none (crm_tui.importing.rows); otherwise it is kept as extra.
+    "company_domain": (
+        "Associated Company Domain",
+        "Company Domain Name",
+        "Company Domain",
+        "Domain",
+    ),
 }
 
 
@@ -179,7 +182,6 @@ def _index(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 
 _BY_KEY = _index(_ALIASES)
-_FALLBACK_BY_KEY = _index(_FALLBACK_ALIASES)
 
 
 @dataclass(frozen=True)
@@ -215,14 +217,13 @@ def map_headers(
     for index, name in forced.items():
         if name is not None:
             fields[index] = name
-    for by_key in (_BY_KEY, _FALLBACK_BY_KEY):
-        for index, column in enumerate(header):
-            if index in forced or index in fields:
-                continue
-            name = by_key.get(header_key(column))
-            if name is not None and name not in taken:
-                fields[index] = name
-                taken.add(name)
+    for index, column in enumerate(header):
+        if index in forced or index in fields:
+            continue
+        name = _BY_KEY.get(header_key(column))
+        if name is not None and name not in taken:
+            fields[index] = name
+            taken.add(name)
     extras = {
         index: column.strip() or f"column {index + 1}"
         for index, column in enumerate(header)

@@ -20,7 +20,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Dialect, bindparam, func, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
@@ -28,6 +28,7 @@ from crm_tui.events import diff
 from crm_tui.importing.headers import ColumnMap, map_headers
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
+from crm_tui.ledger_bulk import bulk_rows, insert_sealed, row_digest
 from crm_tui.models import Event, ImportBatch, ImportRow, Lead, User
 from crm_tui.rules.sla import IMPORT_CHANNEL
 from crm_tui.services.arrival import arrival_events, place
@@ -368,32 +369,27 @@ class _Run:
         # Routed on arrival, the whole chunk at once: one read of the team,
         # the named accounts and the pools, not a query per row.
         arrivals = place(session, self.ws.process, values, now, channel=IMPORT_CHANNEL)
-        ids = _insert_leads(session, values)
-        # Core, not the ORM's bulk insert: one executemany, no per-row work.
-        session.connection().execute(
-            insert(Event.__table__),  # type: ignore[attr-defined]
-            [
-                {
-                    "at": now,
-                    "user_id": self.user_id,
-                    "entity": "lead",
-                    "entity_id": lead_id,
-                    "action": "created",
-                    "changes": {
-                        "imported_from": [None, f"{self.report.file}:{row.number}"]
-                    },
-                    "batch_id": self.report.batch_id,
-                }
-                for row, lead_id in zip(rows, ids, strict=True)
-            ]
-            + arrival_events(
-                arrivals,
-                ids,
-                at=now,
-                user_id=self.user_id,
-                batch_id=self.report.batch_id,
-            ),
+        ids, prints = _insert_leads(session, values)
+        events = [
+            {
+                "at": now,
+                "user_id": self.user_id,
+                "entity": "lead",
+                "entity_id": lead_id,
+                "action": "created",
+                "changes": {
+                    "imported_from": [None, f"{self.report.file}:{row.number}"]
+                },
+                "batch_id": self.report.batch_id,
+            }
+            for row, lead_id in zip(rows, ids, strict=True)
+        ]
+        events += arrival_events(
+            arrivals, ids, at=now, user_id=self.user_id, batch_id=self.report.batch_id
         )
+        # Nothing changes these leads again in this write, so their events
+        # go in sealed with the rows just written.
+        insert_sealed(session, events, {("lead", i): h for i, h in prints.items()})
         by_row = {}
         for row, lead_id in zip(rows, ids, strict=True):
             by_row[row.number] = lead_id
@@ -446,14 +442,18 @@ def _raw(header: list[str], values: Sequence[str]) -> dict[str, str]:
     return raw_row(header, list(values))
 
 
-def _insert_leads(session: Session, values: list[dict[str, Any]]) -> list[int]:
-    """Insert lead rows in one batch; their new ids, in the rows' order.
+def _insert_leads(
+    session: Session, values: list[dict[str, Any]]
+) -> tuple[list[int], dict[int, str]]:
+    """Insert lead rows in one batch; their new ids, in the rows' order, and
+    the seal's fingerprint of each new row (see ``crm_tui.ledger_bulk``).
 
     SQLite cannot promise the order of a many-row ``INSERT ... RETURNING``,
     so SQLAlchemy would send one INSERT per row to keep ids in step with
     rows. Inside our write transaction SQLite's lock is held, so the ids are
-    handed out here, after the highest, and the batch is one executemany.
-    Servers keep RETURNING, which they batch in order.
+    handed out here, after the highest, and the batch is one executemany
+    straight to the driver. Servers keep RETURNING, which they batch in
+    order, and ``ledger.seal`` fingerprints their rows.
     """
     if session.get_bind().dialect.name != "sqlite":
         result = session.execute(
@@ -463,46 +463,22 @@ def _insert_leads(session: Session, values: list[dict[str, Any]]) -> list[int]:
             # ORM would split the batch at every change without this.
             execution_options={"render_nulls": True},
         )
-        return [row_id for (row_id,) in result]
+        return [row_id for (row_id,) in result], {}
     conn = session.connection()
     highest = select(func.coalesce(func.max(Lead.id), 0))
     top = int(conn.execute(highest).scalar_one() or 0)
     ids = list(range(top + 1, top + 1 + len(values)))
-    sql, columns = _prebuilt_insert(conn.dialect)
-    conn.exec_driver_sql(
-        sql,
-        [
-            (lead_id, *(bind(row[name]) for name, bind in columns))
-            for lead_id, row in zip(ids, values, strict=True)
-        ],
-    )
-    return ids
-
-
-@cache
-def _prebuilt_insert(
-    dialect: Dialect,
-) -> tuple[str, list[tuple[str, Callable[[Any], Any]]]]:
-    """The lead INSERT as the driver takes it, and each column's conversion
-    to what the driver stores (the column types' own bind processors), so a
-    batch of rows goes to ``executemany`` without SQLAlchemy's per-row,
-    per-parameter bookkeeping, a third of an import's write time."""
-    table = Lead.__table__  # type: ignore[attr-defined]
-    names = ["id", *_LEAD_COLUMNS]
-    sql = str(
-        insert(table)
-        .values({name: bindparam(name) for name in names})
-        .compile(dialect=dialect)
-    )
-    columns = [
-        (name, table.c[name].type.bind_processor(dialect) or _same)
-        for name in _LEAD_COLUMNS
-    ]
-    return sql, columns
-
-
-def _same(value: Any) -> Any:
-    return value
+    shape = bulk_rows(Lead.__table__, conn.dialect)  # type: ignore[attr-defined]
+    params = []
+    prints = {}
+    for lead_id, row in zip(ids, values, strict=True):
+        row["id"] = lead_id
+        stored, image = shape.prepare(row)
+        params.append(tuple(stored))
+        if image is not None:
+            prints[lead_id] = row_digest(image)
+    conn.exec_driver_sql(shape.sql, params)
+    return ids, prints
 
 
 def _owner_index(session: Session) -> dict[str, int]:
@@ -544,28 +520,39 @@ class _Existing:
         emails = {r.email_key for r in rows if r.email_key}
         phones = {r.phone for r in rows if r.phone}
         externals = {r.external_id for r in rows if r.external_id}
-        by_email = dict(_lookup(session, col(Lead.email_key), emails))
-        by_phone = dict(_lookup(session, col(Lead.phone), phones))
+        by_email = dict(_lookup(session, "email_key", emails))
+        by_phone = dict(_lookup(session, "phone", phones))
         by_external: dict[str, int] = {}
         if source_system is not None:
-            same_system = col(Lead.source_system) == source_system
             by_external = dict(
-                _lookup(session, col(Lead.external_id), externals, same_system)
+                _lookup(session, "external_id", externals, source_system)
             )
         return cls(by_email, by_phone, by_external)
 
 
 def _lookup(
-    session: Session, column: Any, keys: Iterable[str], *where: Any
+    session: Session, column: str, keys: Iterable[str], system: str | None = None
 ) -> Iterable[tuple[str, int]]:
-    """(key, lead id) for leads whose ``column`` is one of ``keys``, oldest
-    lead first so a match always names the original."""
+    """(key, lead id) for leads whose ``column`` is one of ``keys`` (and that
+    came from ``system``, when named), oldest lead last so that a dict of
+    them names the original."""
     ordered = sorted(keys)
+    conn = session.connection()
+    query = _lookup_query(column, system is not None)
     for start in range(0, len(ordered), _IN_LIST):
         part = ordered[start : start + _IN_LIST]
-        query = (
-            select(column, col(Lead.id))
-            .where(column.in_(part), col(Lead.merged_into_id).is_(None), *where)
-            .order_by(col(Lead.id).desc())
-        )
-        yield from ((key, lead_id) for key, lead_id in session.execute(query))
+        found = conn.execute(query, {"keys": part, "system": system})
+        yield from ((key, lead_id) for key, lead_id in found)
+
+
+@cache
+def _lookup_query(column: str, by_system: bool) -> Select[Any]:
+    """Built once: Core, not the ORM, and one statement for every chunk."""
+    table = Lead.__table__  # type: ignore[attr-defined]
+    where = [
+        table.c[column].in_(bindparam("keys", expanding=True)),
+        table.c.merged_into_id.is_(None),
+    ]
+    if by_system:
+        where.append(table.c.source_system == bindparam("system"))
+    return select(table.c[column], table.c.id).where(*where).order_by(table.c.id.desc())

@@ -102,6 +102,27 @@ def _reject_non_csv(path: Path, data: bytes) -> None:
         )
     if data.startswith(b"%PDF"):
         raise UnreadableFile(f"{path} is a PDF document, not CSV")
+    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:16].lower()
+    # No export's header begins with a brace; a bracket may ("[Name]"), so
+    # a file that starts with one is refused only when it is JSON.
+    if start.startswith(b"{") or (start.startswith(b"[") and _is_json(data)):
+        raise UnreadableFile(
+            f"{path} is JSON, not CSV: export the records as CSV first"
+        )
+    if start.startswith((b"<?xml", b"<!doctype", b"<html", b"<table")):
+        raise UnreadableFile(
+            f"{path} is an XML or HTML file, not CSV: export the records as CSV first"
+        )
+
+
+def _is_json(data: bytes) -> bool:
+    import json
+
+    try:
+        json.loads(data)
+    except ValueError:  # UnicodeDecodeError is one too
+        return False
+    return True
 
 
 def _describe_zip(data: bytes) -> str:

@@ -22,20 +22,22 @@ from crm_tui.normalize import (
 )
 
 # File fields that are stored on the lead as they are, once cleaned.
-_PLAIN_FIELDS = (
-    "company",
-    "title",
-    "source",
-    "state",
-    "city",
-    "postal_code",
-    "street",
-    "website",
-    "industry",
-    "territory",
-    "language",
-    "segment",
-    "product_interest",
+_PLAIN_FIELDS = frozenset(
+    {
+        "company",
+        "title",
+        "source",
+        "state",
+        "city",
+        "postal_code",
+        "street",
+        "website",
+        "industry",
+        "territory",
+        "language",
+        "segment",
+        "product_interest",
+    }
 )
 
 
@@ -48,22 +50,30 @@ class ParsedRow:
     number: int
     values: dict[str, Any]  # lead column -> value
     owner: str | None = None  # as the file names it: an e-mail or a name
-    raw: dict[str, str] = field(default_factory=dict)
+    # The row's cells and the file's header, for ``raw``.
+    cells: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
 
     @property
-    def email_key(self) -> str | None:
-        key = self.values.get("email_key")
-        return key if isinstance(key, str) else None
+    def raw(self) -> dict[str, str]:
+        """The row as the file had it (made on demand: most rows of a big
+        import are created and never need it)."""
+        return raw_row(self.header, self.cells)
 
-    @property
-    def phone(self) -> str | None:
-        phone = self.values.get("phone")
-        return phone if isinstance(phone, str) else None
+    # The keys duplicates are matched on, read once: the importer asks for
+    # them several times a row.
+    email_key: str | None = field(init=False)
+    phone: str | None = field(init=False)
+    external_id: str | None = field(init=False)
 
-    @property
-    def external_id(self) -> str | None:
-        value = self.values.get("external_id")
-        return value if isinstance(value, str) else None
+    def __post_init__(self) -> None:
+        self.email_key = _text(self.values.get("email_key"))
+        self.phone = _text(self.values.get("phone"))
+        self.external_id = _text(self.values.get("external_id"))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def raw_row(header: list[str], values: list[str]) -> dict[str, str]:
@@ -89,24 +99,23 @@ def parse_row(
     time_zone: tzinfo,
 ) -> ParsedRow:
     """Clean and check one row. Raises ``RejectedRow`` with the reason."""
-    raw = raw_row(header, values)
     if len(values) != len(header):
         if len(values) < len(header) or any(v.strip() for v in values[len(header) :]):
             raise RejectedRow(
                 f"has {len(values)} values but the header has {len(header)} columns"
             )
+    width = len(values)
     found: dict[str, str] = {}
     for index, name in columns.fields.items():
-        value = clean(values[index]) if index < len(values) else None
-        if value is not None:
+        if index < width and (value := clean(values[index])) is not None:
             found[name] = value
     extra = {
         header_name: value
         for index, header_name in columns.extras.items()
-        if index < len(values) and (value := clean(values[index])) is not None
+        if index < width and (value := clean(values[index])) is not None
     }
     lead: dict[str, Any] = {
-        name: found[name] for name in _PLAIN_FIELDS if name in found
+        name: value for name, value in found.items() if name in _PLAIN_FIELDS
     }
     try:
         _names(found, lead)
@@ -115,6 +124,8 @@ def parse_row(
             lead["created_at"] = _created(found["created_at"], time_zone)
     except InvalidValue as exc:
         raise RejectedRow(str(exc)) from exc
+    if "company_domain" in found:
+        _company_domain(found["company_domain"], lead, extra, header, columns)
     if "external_id" in found:
         lead["external_id"] = found["external_id"]
     if "lead_status" in found:
@@ -134,7 +145,29 @@ def parse_row(
             )
         lead["name"] = label
     lead["extra"] = extra
-    return ParsedRow(number, lead, owner=found.get("owner"), raw=raw)
+    return ParsedRow(number, lead, found.get("owner"), values, header)
+
+
+def _company_domain(
+    domain: str,
+    lead: dict[str, Any],
+    extra: dict[str, Any],
+    header: list[str],
+    columns: ColumnMap,
+) -> None:
+    """A company known only by its web domain (HubSpot's "Associated
+    Company Domain"): the company when the row names none, the website when
+    it has none, and kept as an extra when both are there."""
+    used = False
+    if "company" not in lead:
+        lead["company"] = domain
+        used = True
+    if "website" not in lead:
+        lead["website"] = domain
+        used = True
+    if not used:
+        index = next(i for i, f in columns.fields.items() if f == "company_domain")
+        extra[header[index].strip() or f"column {index + 1}"] = domain
 
 
 def _names(found: dict[str, str], lead: dict[str, Any]) -> None:

@@ -78,16 +78,14 @@ class LeadFacts:
     @classmethod
     def of(cls, values: Mapping[str, object]) -> LeadFacts:
         """The facts of a lead row (a dict of column values or a Lead)."""
-        names = cls.__dataclass_fields__
-        picked = {}
-        for name in names:
-            item = (
-                values.get(name)
-                if isinstance(values, Mapping)
-                else getattr(values, name, None)
-            )
-            picked[name] = str(item) if item not in (None, "") else None
-        return cls(**picked)
+        if isinstance(values, Mapping):
+            items = [values.get(name) for name in _FACTS]
+        else:
+            items = [getattr(values, name, None) for name in _FACTS]
+        return cls(*(None if i is None or i == "" else str(i) for i in items))
+
+
+_FACTS = tuple(LeadFacts.__dataclass_fields__)
 
 
 def domain_of(email: str | None = None, website: str | None = None) -> str | None:
@@ -163,6 +161,10 @@ CONDITIONS: dict[str, tuple[str, Callable[[str], str], str]] = {
 }
 
 
+_SCREENED_KEPT = 4096
+_CONDITION_FACTS = tuple(attribute for attribute, _, _ in CONDITIONS.values())
+
+
 def _listed(values: list[str]) -> str:
     shown = ", ".join(values[:3])
     return shown + (f" and {len(values) - 3} more" if len(values) > 3 else "")
@@ -223,22 +225,42 @@ class Router:
         self.moved: set[str] = set()
         self.named = named or NamedAccounts()
         self._accepted = [accepted_values(rule) for rule in routing.rules]
+        self._screened: dict[
+            tuple[str | None, ...], list[tuple[RoutingRule, str | None, list[str]]]
+        ] = {}
 
     def route(self, lead: LeadFacts, *, advance: bool = True) -> Decision:
         """The first rule that matches and can assign. ``advance=False``
         explains without moving any pool."""
         tried: list[Attempt] = []
-        for rule, accepted in zip(self.routing.rules, self._accepted, strict=True):
-            why_not = conditions_fail(rule, lead, accepted)
+        for rule, why_not, met in self._screen(lead):
             if why_not is None:
                 owner, how = self._assignee(rule, lead, advance)
                 if owner is not None:
-                    met = conditions_met(rule, lead)
                     reason = "; ".join([*met, how])
                     return Decision(rule.name, owner, reason, tuple(tried))
                 why_not = how
             tried.append(Attempt(rule.name, why_not))
         return Decision(None, None, "no routing rule matched", tuple(tried))
+
+    def _screen(
+        self, lead: LeadFacts
+    ) -> list[tuple[RoutingRule, str | None, list[str]]]:
+        """Each rule with why its conditions fail for the lead (None when
+        they hold) and, when they hold, how they were met. Conditions read
+        only a few facts, which an import repeats thousands of times."""
+        key = tuple(getattr(lead, attribute) for attribute in _CONDITION_FACTS)
+        screened = self._screened.get(key)
+        if screened is None:
+            screened = []
+            for rule, accepted in zip(self.routing.rules, self._accepted, strict=True):
+                why_not = conditions_fail(rule, lead, accepted)
+                met = conditions_met(rule, lead) if why_not is None else []
+                screened.append((rule, why_not, met))
+            if len(self._screened) >= _SCREENED_KEPT:
+                self._screened.clear()
+            self._screened[key] = screened
+        return screened
 
     def _assignee(
         self, rule: RoutingRule, lead: LeadFacts, advance: bool

@@ -157,11 +157,15 @@ def place(
     taken from when it is not the lead's own (imports answer by the import
     SLA, counted from the import).
     """
+    territories: dict[str | None, str | None] = {}
     for row in rows:
         # A lead without a territory gets its country's, before routing, so
         # territory rules see it.
         if not row.get("territory"):
-            row["territory"] = process.territory_of(row.get("country"))
+            country = row.get("country")
+            if country not in territories:
+                territories[country] = process.territory_of(country)
+            row["territory"] = territories[country]
     facts = [LeadFacts.of(row) for row in rows]
     router = load_router(session, process, facts)
     by_id = {m.id: m for m in router.team.values()}
