@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets import Footer, Input, Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
 HINTS = {
@@ -69,6 +69,7 @@ class ItemEditor(ModalScreen[str | None]):
                 yield TextArea(
                     text, id="item-text", soft_wrap=True, show_line_numbers=False
                 )
+        yield Footer()
 
     def on_mount(self) -> None:
         if self._kind == "user" and self._text in self._users:
@@ -104,11 +105,12 @@ class QuestionForm(ModalScreen[str | None]):
 
     | Key(s) | Description |
     | :- | :- |
-    | enter | Send it back with the question. |
+    | enter, ctrl+s | Send it back with the question. |
     | escape | Cancel. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send back", id="send"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -118,11 +120,14 @@ class QuestionForm(ModalScreen[str | None]):
             box.border_subtitle = "enter sends · esc cancels"
             yield Label("What must the closing rep answer or add?", classes="hint")
             yield Input(placeholder="Which SSO provider did we promise?", id="question")
+        yield Footer()
 
     @on(Input.Submitted, "#question")
-    def _entered(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+    def action_send(self) -> None:
+        """Send the hand-off back with the question typed."""
+        text = self.query_one("#question", Input).value.strip()
+        if text:
+            self.dismiss(text)
 
     def action_cancel(self) -> None:
         """Keep the hand-off as it is."""

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 PICK_KEYS = "123456789"
@@ -107,11 +107,12 @@ class TextForm(ModalScreen[str | None]):
 
     | Key(s) | Description |
     | :- | :- |
-    | enter | Save. |
+    | enter, ctrl+s | Save. |
     | escape | Cancel. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -128,6 +129,7 @@ class TextForm(ModalScreen[str | None]):
             yield Static(self._note, classes="form-note")
             yield Input(value=self._value, id="form-input", select_on_focus=True)
             yield Static("", id="form-error", classes="form-error")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -137,12 +139,14 @@ class TextForm(ModalScreen[str | None]):
         return None if value.strip() else "Type something, or escape to cancel."
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        problem = self.check(event.value)
+    def action_save(self) -> None:
+        """Save what is typed, or say what is wrong with it."""
+        value = self.query_one(Input).value
+        problem = self.check(value)
         if problem is not None:
             self.query_one("#form-error", Static).update(problem)
             return
-        self.dismiss(event.value.strip())
+        self.dismiss(value.strip())
 
     def action_cancel(self) -> None:
         """Close without saving."""
