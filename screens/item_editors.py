@@ -14,8 +14,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, OptionList, TextArea
+from textual.widgets import Footer, Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+
+from crm_tui.rules.handoff import BadValue, parse_date, parse_people
 
 HINTS = {
     "date": "A date: 2026-04-01, 1 Apr 2026 or April 1, 2026.  enter saves",
@@ -69,6 +71,7 @@ class ItemEditor(ModalScreen[str | None]):
                 yield TextArea(
                     text, id="item-text", soft_wrap=True, show_line_numbers=False
                 )
+            yield Static("", id="item-error", classes="form-error")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -77,8 +80,8 @@ class ItemEditor(ModalScreen[str | None]):
             picker.highlighted = self._users.index(self._text)
 
     @on(Input.Submitted, "#item-input")
-    def _entered(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+    def _entered(self) -> None:
+        self.action_save()
 
     @on(OptionList.OptionSelected, "#item-users")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -86,14 +89,30 @@ class ItemEditor(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         """Save what is written."""
-        if self._kind == "date":
-            self.dismiss(self.query_one(Input).value)
-        elif self._kind == "user":
+        if self._kind == "user":
             picker = self.query_one(OptionList)
             if picker.highlighted is not None:
                 self.dismiss(self._users[picker.highlighted])
+            return
+        field: Input | TextArea
+        if self._kind == "date":
+            field = self.query_one(Input)
+            text = field.value
         else:
-            self.dismiss(self.query_one(TextArea).text)
+            field = self.query_one(TextArea)
+            text = field.text
+        # Read it here as the hand-off will, so a typo is fixed in place
+        # instead of the form closing on it.
+        try:
+            if text.strip() and self._kind == "date":
+                parse_date(text)
+            elif text.strip() and self._kind == "contacts":
+                parse_people(text)
+        except BadValue as problem:
+            self.query_one("#item-error", Static).update(str(problem))
+            field.focus()
+            return
+        self.dismiss(text)
 
     def action_cancel(self) -> None:
         """Close without changing the item."""

@@ -11,13 +11,13 @@ from typing import Any
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select
+from textual.widgets import Footer, Input, Select, TextArea
 from textual.widgets._footer import FooterKey
 
 from crm_tui.process import load_process
 from crm_tui.rules.stages import _need
 from screens.forms import Ask, GateForm
-from screens.item_editors import QuestionForm
+from screens.item_editors import ItemEditor, QuestionForm
 from screens.triage_forms import TextForm
 
 PROCESS = load_process()
@@ -118,3 +118,36 @@ def test_every_text_form_says_its_save_key_and_takes_it() -> None:
             await pilot.press(*"Booked a demo", "ctrl+s")
 
         assert run(form, scenario) == ["Booked a demo"]
+
+
+def test_a_date_that_is_not_one_keeps_the_item_editor_open() -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        form = pilot.app.screen
+        assert isinstance(form, ItemEditor)
+        form.query_one(Input).focus()
+        await pilot.press(*"soonish", "enter")
+        await pilot.pause()
+        assert pilot.app.screen is form
+        assert form.query_one(Input).value == "soonish"
+        assert "is not a date" in str(form.query_one("#item-error").render())
+        form.query_one(Input).value = "2026-04-01"
+        await pilot.press("enter")
+
+    assert run(ItemEditor("Go-live", "date", "", []), scenario) == ["2026-04-01"]
+
+
+def test_people_without_a_role_keep_the_item_editor_open() -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        form = pilot.app.screen
+        assert isinstance(form, ItemEditor)
+        area = form.query_one(TextArea)
+        area.focus()
+        area.text = "Dana Lee (CFO)\nRaj Patel"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert pilot.app.screen is form and form.focused is area
+        assert area.text == "Dana Lee (CFO)\nRaj Patel"
+        error = str(form.query_one("#item-error").render())
+        assert "Give 'Raj Patel' a role" in error
+
+    assert run(ItemEditor("Stakeholders", "contacts", "", []), scenario) == []
