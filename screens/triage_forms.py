@@ -32,11 +32,14 @@ class ChoiceForm(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="cancel"),
+        # One footer entry says what all the digits do.
+        Binding("1", "pick(0)", "Pick", key_display="1-9", id="pick"),
         *(
             Binding(key, f"pick({n})", f"Pick {key}", show=False)
             for n, key in enumerate(PICK_KEYS)
+            if n
         ),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
     def __init__(
@@ -69,6 +72,7 @@ class ChoiceForm(ModalScreen[str | None]):
                 ),
                 id="form-options",
             )
+        yield Footer()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

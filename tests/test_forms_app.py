@@ -18,7 +18,7 @@ from crm_tui.process import load_process
 from crm_tui.rules.stages import _need
 from screens.forms import Ask, GateForm
 from screens.item_editors import ItemEditor, QuestionForm
-from screens.triage_forms import TextForm
+from screens.triage_forms import ChoiceForm, TextForm
 
 PROCESS = load_process()
 
@@ -151,3 +151,13 @@ def test_people_without_a_role_keep_the_item_editor_open() -> None:
         assert "Give 'Raj Patel' a role" in error
 
     assert run(ItemEditor("Stakeholders", "contacts", "", []), scenario) == []
+
+
+def test_a_choice_says_its_digits_pick_and_a_digit_does() -> None:
+    form = ChoiceForm("Disqualify", [("spam", "Spam"), ("no_fit", "No fit")])
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert footer_keys(pilot)[:2] == [("1-9", "Pick"), ("esc", "Cancel")]
+        await pilot.press("2")
+
+    assert run(form, scenario) == ["no_fit"]
