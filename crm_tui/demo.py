@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import csv
 import tomllib
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlmodel import Session
 
+from crm_tui.clock import Clock, FixedClock, SystemClock
 from crm_tui.config import DATA_DIR
 from crm_tui.importing.leads import ImportReport, import_leads
 from crm_tui.models import Lead, User
 from crm_tui.open import open_workspace
+from crm_tui.services.arrival import create_leads
 from crm_tui.services.users import create_user
 from crm_tui.workspace import Workspace
 
@@ -20,11 +23,25 @@ DEMO_DIR = DATA_DIR / "demo"
 DEMO_ADMIN = "robin"
 
 
-def build_demo(target: Path, source: Path = DEMO_DIR) -> ImportReport:
-    """Write a fresh demo database to ``target``, replacing any file there."""
+def build_demo(
+    target: Path, source: Path = DEMO_DIR, clock: Clock | None = None
+) -> ImportReport:
+    """Write a fresh demo database to ``target``, replacing any file there.
+
+    The demo tells a short story ending at ``clock``'s now (the real time by
+    default): the team was set up a few days ago, leads kept arriving by web
+    form, chat, e-mail and phone since, each answering by its own source's
+    SLA from the moment it arrived, the old CRM's file was imported this
+    morning and the reps worked their leads. So the inbox opens the way a
+    real one does: a few leads late, a few about to be, most fresh.
+    """
     for leftover in (target, *(Path(f"{target}{s}") for s in ("-wal", "-shm"))):
         leftover.unlink(missing_ok=True)
-    ws = open_workspace(str(target), DEMO_ADMIN)
+    now = (clock or SystemClock()).now()
+    arrivals = _arrivals(source / "arrivals.csv")
+    first = max((ago for ago, _ in arrivals), default=timedelta(0))
+    walk = FixedClock(now - first - timedelta(hours=1))
+    ws = open_workspace(str(target), DEMO_ADMIN, walk)
     ws.identify()
     team = tomllib.loads((source / "team.toml").read_text(encoding="utf-8"))
 
@@ -35,12 +52,63 @@ def build_demo(target: Path, source: Path = DEMO_DIR) -> ImportReport:
             create_user(session, at=ws.clock.now(), by=ws.user_id, **person)
 
     ws.write(add_team)
-    report = import_leads(ws, source / "leads.csv")
-    work_the_pipeline(ws)
+    imported_at = now - IMPORTED_AGO
+    report: ImportReport | None = None
+    for ago, lead in arrivals:
+        if report is None and now - ago > imported_at:
+            walk.at = imported_at
+            report = _import_and_work(ws, source)
+        walk.at = now - ago
+        create_leads(ws, [lead], how="captured")
+    if report is None:
+        walk.at = imported_at
+        report = _import_and_work(ws, source)
     with ws.engine.connect() as conn:
         # Fold the write-ahead log into the file so it travels as one file.
         conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     ws.engine.dispose()
+    return report
+
+
+# The old CRM's file goes in this long before the demo's now: within the
+# import SLA, so its unworked leads are the inbox's fresh part.
+IMPORTED_AGO = timedelta(hours=2)
+
+# ``data/demo/arrivals.csv`` headers, as the lead fields they fill.
+_ARRIVAL_FIELDS = {
+    "First Name": "first_name",
+    "Last Name": "last_name",
+    "Email": "email",
+    "Phone": "phone",
+    "Company": "company",
+    "Job Title": "title",
+    "Lead Source": "source",
+    "Country": "country",
+    "Product Interest": "product_interest",
+}
+
+
+def _arrivals(path: Path) -> list[tuple[timedelta, dict[str, str]]]:
+    """The leads that arrive live, oldest first, each with how long before
+    the demo's now it came in."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    found = [
+        (
+            timedelta(minutes=int(row["Minutes Ago"])),
+            {field: row[header] for header, field in _ARRIVAL_FIELDS.items()},
+        )
+        for row in rows
+    ]
+    return sorted(found, key=lambda arrival: arrival[0], reverse=True)
+
+
+def _import_and_work(ws: Workspace, source: Path) -> ImportReport:
+    """The old CRM's leads come in, and the reps work theirs at once."""
+    report = import_leads(ws, source / "leads.csv")
+    work_the_pipeline(ws)
     return report
 
 
@@ -66,8 +134,6 @@ def work_the_pipeline(ws: Workspace) -> None:
     the board, my day, hand-offs and reports have something to show: first
     touches, qualified leads becoming deals, deals moved along the stages,
     a few won (their hand-offs open) and a few lost."""
-    from datetime import timedelta
-
     from sqlmodel import col, select
 
     from crm_tui.services.convert import qualify_leads
@@ -105,8 +171,6 @@ def work_the_pipeline(ws: Workspace) -> None:
 
 def _dated(values: dict[str, str], today: date) -> dict[str, str]:
     """``+Nd`` as the date N days from ``today``."""
-    from datetime import timedelta
-
     return {
         key: (today + timedelta(days=int(value[1:-1]))).isoformat()
         if value.startswith("+")

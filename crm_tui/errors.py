@@ -43,3 +43,12 @@ class ProcessError(CrmError):
 class NotValid(CrmError):
     """A value the process does not know, or an action that does not fit
     the record as it is."""
+
+
+class FieldNotValid(NotValid):
+    """One field of a form holds a value that does not fit; ``field`` names
+    it, so a form can stay open on it with everything else as typed."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field

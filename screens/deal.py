@@ -4,6 +4,7 @@ activities, field edits, with who and when)."""
 from __future__ import annotations
 
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.table import Table
 from rich.text import Text
@@ -17,6 +18,7 @@ from textual.widgets import Header, Static
 from crm_tui.errors import CrmError
 from crm_tui.queries.deals import DealDetail, deal_detail
 from crm_tui.services.deals import log_activity
+from crm_tui.timestamps import user_zone
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.board import money
@@ -64,6 +66,7 @@ class DealScreen(CrmScreen[None]):
         self._ws = ws
         self.deal_id = deal_id
         self.detail: DealDetail | None = None
+        self._mine = ZoneInfo("UTC")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -87,6 +90,7 @@ class DealScreen(CrmScreen[None]):
     def _load_deal(self) -> None:
         with self._ws.read() as session:
             detail = deal_detail(session, self.deal_id)
+            self._mine = user_zone(session, self._ws.user_id)
         self.post_message(DealLoaded(detail))
 
     def on_deal_loaded(self, message: DealLoaded) -> None:
@@ -99,6 +103,7 @@ class DealScreen(CrmScreen[None]):
         detail = message.detail
         deal = detail.deal
         stage = self._ws.process.stage(deal.stage)
+        mine, now = self._mine, self._ws.clock.now()
         self.query_one("#deal-title", Static).update(
             deal.title + (f" · {detail.account}" if detail.account else "")
         )
@@ -110,7 +115,7 @@ class DealScreen(CrmScreen[None]):
         fields.add_column(overflow="fold")
         rows: list[tuple[str, object]] = [
             ("Stage", stage.name),
-            ("In stage since", when(deal.stage_entered_at)),
+            ("In stage since", when(deal.stage_entered_at, mine, now)),
             ("Amount", money(deal.amount) if deal.amount is not None else None),
             ("Product", deal.product),
             ("Owner", detail.owner),
@@ -119,7 +124,7 @@ class DealScreen(CrmScreen[None]):
             ("Close date", deal.close_on),
             (
                 "Next meeting",
-                when(deal.next_meeting_at) if deal.next_meeting_at else None,
+                when(deal.next_meeting_at, mine, now) if deal.next_meeting_at else None,
             ),
             ("Lost reason", deal.lost_reason),
             ("Lost note", deal.lost_note),
@@ -134,24 +139,26 @@ class DealScreen(CrmScreen[None]):
         if not detail.open_tasks:
             tasks.append("⚠ none: this deal has no next step", style="yellow")
         for task in detail.open_tasks:
-            tasks.append(f"{when(task.due_at)}  {task.title}\n", style="")
+            tasks.append(f"{when(task.due_at, mine, now)}  {task.title}\n", style="")
         self.query_one("#deal-tasks", Static).update(tasks)
         self.query_one("#deal-timeline", Static).update(self._timeline(detail))
 
-    @staticmethod
-    def _timeline(detail: DealDetail) -> Table:
+    def _timeline(self, detail: DealDetail) -> Table:
+        mine, now = self._mine, self._ws.clock.now()
         table = Table(box=None, padding=(0, 1), expand=True, header_style="bold")
-        table.add_column("When (UTC)", no_wrap=True, style="dim")
+        table.add_column("When", no_wrap=True, style="dim")
         table.add_column("Who", no_wrap=True)
         table.add_column("What", no_wrap=True, style="bold")
         table.add_column("Detail", ratio=1, overflow="fold")
         for entry in detail.timeline:
             text = (
-                changes(entry.detail)
+                changes(entry.detail, mine, now)
                 if isinstance(entry.detail, dict)
                 else str(entry.detail)
             )
-            table.add_row(when(entry.at), entry.who or "system", entry.what, text)
+            table.add_row(
+                when(entry.at, mine, now), entry.who or "system", entry.what, text
+            )
         return table
 
     def action_log_activity(self) -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from crm_tui.timestamps import local_time, readable
 
 
 def age(created_at: datetime, now: datetime) -> str:
@@ -18,9 +21,10 @@ def age(created_at: datetime, now: datetime) -> str:
     return f"{minutes // (24 * 60)}d"
 
 
-def when(at: datetime) -> str:
-    """A timestamp to the minute; the database keeps UTC and so do we."""
-    return at.strftime("%Y-%m-%d %H:%M")
+def when(at: datetime, zone: ZoneInfo, now: datetime) -> str:
+    """A timestamp to the minute in the rep's time zone: ``Tue 3 Mar 14:05``
+    (the database keeps UTC)."""
+    return local_time(at, zone, now)
 
 
 def value(item: Any) -> str:
@@ -30,17 +34,21 @@ def value(item: Any) -> str:
     return str(item)
 
 
-def changes(entries: dict[str, Any]) -> str:
+def changes(entries: dict[str, Any], zone: ZoneInfo, now: datetime) -> str:
     """An event's changes as ``owner: — → sam, status: new → working``.
 
     The event log stores ``[old, new]`` pairs; anything else (a note, a
-    count) is shown as it is.
+    count) is shown as it is. Timestamps read in the rep's time zone.
     """
+
+    def shown(item: Any) -> str:
+        return value(readable(item, zone, now))
+
     parts = []
     for field, change in entries.items():
         if isinstance(change, list | tuple) and len(change) == 2:
             old, new = change
-            parts.append(f"{field}: {value(old)} → {value(new)}")
+            parts.append(f"{field}: {shown(old)} → {shown(new)}")
         else:
-            parts.append(f"{field}: {value(change)}")
+            parts.append(f"{field}: {shown(change)}")
     return ", ".join(parts)

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from crm_tui.errors import CrmError
 from crm_tui.process import Process
 from crm_tui.rules.stages import Need, parse_value
+from screens.footer import KeyFooter
 
 
 class GateForm(ModalScreen[dict[str, str] | None]):
@@ -24,15 +25,22 @@ class GateForm(ModalScreen[dict[str, str] | None]):
 
     Escape returns None: the card stays where it was.
 
+    Enter in a text field moves, and so does choosing from the last list;
+    choosing from an earlier list goes on to the next field.
+
     | Key(s) | Description |
     | :- | :- |
-    | enter | Move with these values. |
+    | enter | Move (in a list: choose, and move when it is the last). |
+    | ctrl+s | Move, from any field. |
     | escape | Cancel the move. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="cancel"),
+        # Fields keep enter for themselves (a list opens on it), which hides
+        # an enter binding from the footer: it shows the key that moves
+        # from any field.
         Binding("ctrl+s", "submit", "Move", id="submit"),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
     def __init__(self, process: Process, title: str, needs: list[Need]) -> None:
@@ -61,6 +69,7 @@ class GateForm(ModalScreen[dict[str, str] | None]):
                         classes="gate-input",
                     )
             yield Static("", id="gate-error", classes="form-error")
+        yield KeyFooter()
 
     def values(self) -> dict[str, str]:
         """What the rep has entered so far, by field."""
@@ -78,23 +87,37 @@ class GateForm(ModalScreen[dict[str, str] | None]):
     def _submitted(self) -> None:
         self.action_submit()
 
+    @on(Select.Changed)
+    def _chosen(self, event: Select.Changed) -> None:
+        if event.value is Select.NULL:
+            return
+        fields = [f"gate-{need.field}" for need in self.needs]
+        place = fields.index(event.select.id or "")
+        if place == len(fields) - 1:
+            self.action_submit()
+        else:
+            # After the list has closed and handed the focus back.
+            self.call_after_refresh(self.query_one(f"#{fields[place + 1]}").focus)
+
     def action_submit(self) -> None:
-        """Check every value here, so a typo is fixed in place."""
+        """Check every value here, so a typo is fixed in place: the form
+        stays open with what was typed, on the field to fix."""
         values = self.values()
         for need in self.needs:
             text = values.get(need.field, "")
             if not text.strip():
-                self._error(f"{need.label} is needed {need.why}.")
+                self._error(need.field, f"{need.label} is needed {need.why}.")
                 return
             try:
                 parse_value(self._process, need.field, text)
             except CrmError as error:
-                self._error(str(error))
+                self._error(need.field, f"{need.label}: {error}")
                 return
         self.dismiss(values)
 
-    def _error(self, text: str) -> None:
+    def _error(self, field: str, text: str) -> None:
         self.query_one("#gate-error", Static).update(text)
+        self.query_one(f"#gate-{field}").focus()
 
     def action_cancel(self) -> None:
         """Close without moving."""
@@ -170,11 +193,12 @@ class Ask(ModalScreen[str | None]):
 
     | Key(s) | Description |
     | :- | :- |
-    | enter | Save. |
+    | enter, ctrl+s | Save. |
     | escape | Cancel. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -191,13 +215,16 @@ class Ask(ModalScreen[str | None]):
             yield Label(self._question)
             yield Input(placeholder=self._placeholder, id="ask-input")
             yield Static("", id="ask-error", classes="form-error")
+        yield KeyFooter()
 
     @on(Input.Submitted, "#ask-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        if not event.value.strip():
+    def action_save(self) -> None:
+        """Save the answer."""
+        text = self.query_one("#ask-input", Input).value.strip()
+        if not text:
             self.query_one("#ask-error", Static).update("Write something first.")
             return
-        self.dismiss(event.value.strip())
+        self.dismiss(text)
 
     def action_cancel(self) -> None:
         """Close without saving."""

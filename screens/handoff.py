@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -27,6 +28,7 @@ from crm_tui.services.handoffs import (
     submit_handoff,
 )
 from crm_tui.services.roles import RANKS
+from crm_tui.timestamps import user_zone
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.footer import KeyFooter
@@ -111,6 +113,7 @@ class HandoffScreen(CrmScreen[None]):
         self._users: list[str] = []
         self._me: User | None = None
         self._busy = False
+        self._mine = ZoneInfo("UTC")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -146,6 +149,7 @@ class HandoffScreen(CrmScreen[None]):
 
         with self._ws.read() as session:
             detail = handoff_detail(session, self.handoff_id)
+            self._mine = user_zone(session, self._ws.user_id)
             users = list(
                 session.exec(
                     select(User.name).where(col(User.active)).order_by(col(User.name))
@@ -250,17 +254,17 @@ class HandoffScreen(CrmScreen[None]):
                 written.append(Text(item.text.replace("; ", "\n")))
         return Group(*written)
 
-    @staticmethod
-    def _history(detail: HandoffDetail) -> Table:
+    def _history(self, detail: HandoffDetail) -> Table:
+        mine, now = self._mine, self._ws.clock.now()
         table = Table(box=None, padding=(0, 1), expand=True, header_style="bold")
-        table.add_column("When (UTC)", no_wrap=True, style="dim")
+        table.add_column("When", no_wrap=True, style="dim")
         table.add_column("Who", no_wrap=True)
         table.add_column("What", ratio=1, overflow="fold")
         for entry in detail.history:
             what = entry.action.replace("_", " ")
             if entry.changes and entry.action in ("filled", "sent_back"):
-                what += f": {changes(entry.changes)}"
-            table.add_row(when(entry.at), entry.who or "system", what)
+                what += f": {changes(entry.changes, mine, now)}"
+            table.add_row(when(entry.at, mine, now), entry.who or "system", what)
         return table
 
     # Who may do what, now ----------------------------------------------------

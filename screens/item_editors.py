@@ -14,8 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, TextArea
+from textual.widgets import Input, Label, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
+
+from crm_tui.rules.handoff import BadValue, parse_date, parse_people
+from screens.footer import KeyFooter
 
 HINTS = {
     "date": "A date: 2026-04-01, 1 Apr 2026 or April 1, 2026.  enter saves",
@@ -69,6 +72,8 @@ class ItemEditor(ModalScreen[str | None]):
                 yield TextArea(
                     text, id="item-text", soft_wrap=True, show_line_numbers=False
                 )
+            yield Static("", id="item-error", classes="form-error")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         if self._kind == "user" and self._text in self._users:
@@ -76,8 +81,8 @@ class ItemEditor(ModalScreen[str | None]):
             picker.highlighted = self._users.index(self._text)
 
     @on(Input.Submitted, "#item-input")
-    def _entered(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+    def _entered(self) -> None:
+        self.action_save()
 
     @on(OptionList.OptionSelected, "#item-users")
     def _picked(self, event: OptionList.OptionSelected) -> None:
@@ -85,14 +90,30 @@ class ItemEditor(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         """Save what is written."""
-        if self._kind == "date":
-            self.dismiss(self.query_one(Input).value)
-        elif self._kind == "user":
+        if self._kind == "user":
             picker = self.query_one(OptionList)
             if picker.highlighted is not None:
                 self.dismiss(self._users[picker.highlighted])
+            return
+        field: Input | TextArea
+        if self._kind == "date":
+            field = self.query_one(Input)
+            text = field.value
         else:
-            self.dismiss(self.query_one(TextArea).text)
+            field = self.query_one(TextArea)
+            text = field.text
+        # Read it here as the hand-off will, so a typo is fixed in place
+        # instead of the form closing on it.
+        try:
+            if text.strip() and self._kind == "date":
+                parse_date(text)
+            elif text.strip() and self._kind == "contacts":
+                parse_people(text)
+        except BadValue as problem:
+            self.query_one("#item-error", Static).update(str(problem))
+            field.focus()
+            return
+        self.dismiss(text)
 
     def action_cancel(self) -> None:
         """Close without changing the item."""
@@ -104,11 +125,12 @@ class QuestionForm(ModalScreen[str | None]):
 
     | Key(s) | Description |
     | :- | :- |
-    | enter | Send it back with the question. |
+    | enter, ctrl+s | Send it back with the question. |
     | escape | Cancel. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "send", "Send back", id="send"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -118,11 +140,14 @@ class QuestionForm(ModalScreen[str | None]):
             box.border_subtitle = "enter sends · esc cancels"
             yield Label("What must the closing rep answer or add?", classes="hint")
             yield Input(placeholder="Which SSO provider did we promise?", id="question")
+        yield KeyFooter()
 
     @on(Input.Submitted, "#question")
-    def _entered(self, event: Input.Submitted) -> None:
-        if event.value.strip():
-            self.dismiss(event.value.strip())
+    def action_send(self) -> None:
+        """Send the hand-off back with the question typed."""
+        text = self.query_one("#question", Input).value.strip()
+        if text:
+            self.dismiss(text)
 
     def action_cancel(self) -> None:
         """Keep the hand-off as it is."""

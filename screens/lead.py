@@ -21,6 +21,7 @@ from crm_tui.queries.leads import LeadDetail, lead_detail
 from crm_tui.rules.sla import clock_text
 from crm_tui.services.edits import Conflict
 from crm_tui.services.leads import BASIC_FIELDS, claim_lead, edit_lead
+from crm_tui.timestamps import user_zone
 from crm_tui.workspace import Workspace
 from screens.actions import TriageActions
 from screens.conflict import ConflictScreen
@@ -38,22 +39,27 @@ class LeadLoaded(Message):
         self.detail = detail
 
 
-def sla_text(lead: Lead, now: datetime, zone: ZoneInfo | None) -> str | None:
-    """The due time as every viewer sees it (UTC, and the team's clock),
-    with time left or how late while unanswered."""
+def sla_text(
+    lead: Lead, now: datetime, mine: ZoneInfo, team: ZoneInfo | None
+) -> str | None:
+    """The due time in the rep's time zone (and the team's clock when that
+    differs), with time left or how late while unanswered."""
     due = lead.sla_due_at
     if due is None:
         return None
-    text = f"{when(due)} UTC"
-    if zone is not None:
-        text += f" ({due.astimezone(zone):%H:%M %Z} team time)"
+    text = when(due, mine, now)
+    if (
+        team is not None
+        and due.astimezone(team).utcoffset() != due.astimezone(mine).utcoffset()
+    ):
+        text += f" ({due.astimezone(team):%H:%M %Z} team time)"
     if lead.first_response_at is None and lead.status in ("new", "working"):
         text += f" · {clock_text(due, now)}"
     return text
 
 
 def lead_fields(
-    detail: LeadDetail, now: datetime, zone: ZoneInfo | None = None
+    detail: LeadDetail, now: datetime, mine: ZoneInfo, team: ZoneInfo | None = None
 ) -> list[tuple[str, str]]:
     """The lead's fields that have a value, as (label, text), in the order
     a rep reads them: who, how to reach them, where from, where it stands."""
@@ -61,7 +67,7 @@ def lead_fields(
     phone = lead.phone
     if phone and lead.phone_ext:
         phone = f"{phone} ext. {lead.phone_ext}"
-    created = f"{when(lead.created_at)} UTC  ({age(lead.created_at, now)} ago)"
+    created = f"{when(lead.created_at, mine, now)}  ({age(lead.created_at, now)} ago)"
     candidates: list[tuple[str, object]] = [
         ("Name", lead.name),
         ("Company", lead.company),
@@ -87,10 +93,10 @@ def lead_fields(
         ("Reason", lead.reason),
         ("Revisit on", lead.revisit_on),
         ("Routed by", lead.routed_by),
-        ("SLA due", sla_text(lead, now, zone)),
+        ("SLA due", sla_text(lead, now, mine, team)),
         (
             "First response",
-            when(lead.first_response_at) if lead.first_response_at else None,
+            when(lead.first_response_at, mine, now) if lead.first_response_at else None,
         ),
         ("Created", created),
         ("Source system", lead.source_system),
@@ -158,6 +164,7 @@ class LeadScreen(TriageActions[bool]):
         self._detail: LeadDetail | None = None
         self._claiming = False
         self._zone: ZoneInfo | None = None
+        self._mine = ZoneInfo("UTC")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -181,6 +188,7 @@ class LeadScreen(TriageActions[bool]):
     def _load_lead(self) -> None:
         with self._ws.read() as session:
             detail = lead_detail(session, self.lead_id)
+            self._mine = user_zone(session, self._ws.user_id)
         self._zone = self._ws.process.team.zone
         self.post_message(LeadLoaded(detail))
 
@@ -208,25 +216,26 @@ class LeadScreen(TriageActions[bool]):
         table = Table.grid(padding=(0, 2))
         table.add_column(style="dim", justify="right", no_wrap=True)
         table.add_column(overflow="fold")
-        for label, text in lead_fields(detail, self._ws.clock.now(), self._zone):
+        now = self._ws.clock.now()
+        for label, text in lead_fields(detail, now, self._mine, self._zone):
             table.add_row(label, text)
         return table
 
-    @staticmethod
-    def _history_table(detail: LeadDetail) -> Table | Text:
+    def _history_table(self, detail: LeadDetail) -> Table | Text:
         if not detail.history:
             return Text("Nothing has happened to this lead yet.", style="dim")
+        mine, now = self._mine, self._ws.clock.now()
         table = Table(box=None, padding=(0, 1), expand=True, header_style="bold")
-        table.add_column("When (UTC)", no_wrap=True, style="dim")
+        table.add_column("When", no_wrap=True, style="dim")
         table.add_column("Who", no_wrap=True)
         table.add_column("Action", no_wrap=True, style="bold")
         table.add_column("What changed", ratio=1, overflow="fold")
         for entry in detail.history:
             table.add_row(
-                when(entry.at),
+                when(entry.at, mine, now),
                 entry.who or "system",
                 entry.action,
-                changes(entry.changes),
+                changes(entry.changes, mine, now),
             )
         return table
 

@@ -9,8 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Static
 
+from crm_tui.errors import FieldNotValid
+from crm_tui.rules.lead_fields import clean_lead_changes
 from screens.footer import KeyFooter
 
 LABELS = {
@@ -52,6 +54,7 @@ class LeadEditScreen(ModalScreen[dict[str, Any] | None]):
                 for key, label in LABELS.items():
                     yield Label(label)
                     yield Input(str(self.started[key] or ""), id=f"edit-{key}")
+            yield Static("", id="edit-error", classes="form-error")
         yield KeyFooter()
 
     def changes(self) -> dict[str, Any]:
@@ -65,8 +68,16 @@ class LeadEditScreen(ModalScreen[dict[str, Any] | None]):
 
     @on(Input.Submitted)
     def action_save(self) -> None:
-        """Save what was changed."""
-        self.dismiss(self.changes())
+        """Save what was changed; a value that does not fit keeps the form
+        open, with everything as typed and the cursor in that field."""
+        changes = self.changes()
+        try:
+            clean_lead_changes(changes)
+        except FieldNotValid as problem:
+            self.query_one("#edit-error", Static).update(str(problem))
+            self.query_one(f"#edit-{problem.field}", Input).focus()
+            return
+        self.dismiss(changes)
 
     def action_cancel(self) -> None:
         """Close without saving."""

@@ -4,6 +4,7 @@ need a next step; and the reviewed bulk action for stalled deals."""
 from __future__ import annotations
 
 from typing import ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on, work
@@ -17,6 +18,7 @@ from crm_tui.errors import CrmError
 from crm_tui.queries.deals import Card, TaskRow, flagged_deals, my_tasks, stalled_deals
 from crm_tui.rules.stages import GATE_FIELDS, Need
 from crm_tui.services.deals import complete_task, move_deals
+from crm_tui.timestamps import user_zone
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.board import money
@@ -81,6 +83,7 @@ class MyDayScreen(CrmScreen[None]):
         self._ws = ws
         self.tasks: list[TaskRow] = []
         self.flagged: list[Card] = []
+        self._mine = ZoneInfo("UTC")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -125,6 +128,7 @@ class MyDayScreen(CrmScreen[None]):
         with self._ws.read() as session:
             tasks = my_tasks(session, self._ws.process, user_id, now)
             flagged = flagged_deals(session, self._ws.process, now, owner_id=user_id)
+            self._mine = user_zone(session, user_id)
         self.post_message(DayLoaded(tasks, flagged))
 
     def on_day_loaded(self, message: DayLoaded) -> None:
@@ -136,7 +140,7 @@ class MyDayScreen(CrmScreen[None]):
         for task in message.tasks:
             table.add_row(
                 Text(task.when, style=WHEN_STYLE[task.when]),
-                when(task.due_at),
+                when(task.due_at, self._mine, self._ws.clock.now()),
                 task.kind,
                 task.title,
                 task.deal or "",
@@ -272,6 +276,7 @@ class StalledScreen(CrmScreen[None]):
         self._ws = ws
         self.cards: list[Card] = []
         self.marked: set[int] = set()
+        self._mine = ZoneInfo("UTC")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -295,6 +300,7 @@ class StalledScreen(CrmScreen[None]):
     def _load(self) -> None:
         with self._ws.read() as session:
             cards = stalled_deals(session, self._ws.process, self._ws.clock.now())
+            self._mine = user_zone(session, self._ws.user_id)
         self.post_message(StalledLoaded(cards))
 
     def on_stalled_loaded(self, message: StalledLoaded) -> None:
@@ -314,7 +320,9 @@ class StalledScreen(CrmScreen[None]):
                 process.stage(card.stage).name,
                 card.owner or "",
                 money(card.amount),
-                when(card.last_touch) if card.last_touch else "",
+                when(card.last_touch, self._mine, self._ws.clock.now())
+                if card.last_touch
+                else "",
                 key=str(card.id),
             )
         if table.row_count:

@@ -359,13 +359,17 @@ class TriageScreen(TriageActions[None]):
         self._load_more()
 
     def _cells(self, row: TriageRow) -> list[str | Text]:
-        def text(value: str | None) -> str | Text:
-            return value if value else Text("—", style="dim")
+        def text(value: str | None) -> Text:
+            # A value wider than its column ends in "…", so the rep sees it
+            # goes on instead of reading a cut word as the whole.
+            if not value:
+                return Text("—", style="dim")
+            return Text(value, no_wrap=True, overflow="ellipsis")
 
         mark = Text("●", style="bold") if row.id in self._selected else Text(" ")
         cells: list[str | Text] = [
             mark,
-            Text(row.name or "(no name)", style="bold"),
+            Text(row.name or "(no name)", style="bold", overflow="ellipsis"),
             text(row.company),
             text(row.source),
             text(row.owner if self.SHOW_OWNER else row.territory),

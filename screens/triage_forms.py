@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from screens.footer import KeyFooter
+
 PICK_KEYS = "123456789"
 
 
@@ -32,11 +34,14 @@ class ChoiceForm(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="cancel"),
+        # One footer entry says what all the digits do.
+        Binding("1", "pick(0)", "Pick", key_display="1-9", id="pick"),
         *(
             Binding(key, f"pick({n})", f"Pick {key}", show=False)
             for n, key in enumerate(PICK_KEYS)
+            if n
         ),
+        Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
     def __init__(
@@ -69,6 +74,7 @@ class ChoiceForm(ModalScreen[str | None]):
                 ),
                 id="form-options",
             )
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -107,11 +113,12 @@ class TextForm(ModalScreen[str | None]):
 
     | Key(s) | Description |
     | :- | :- |
-    | enter | Save. |
+    | enter, ctrl+s | Save. |
     | escape | Cancel. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -128,6 +135,7 @@ class TextForm(ModalScreen[str | None]):
             yield Static(self._note, classes="form-note")
             yield Input(value=self._value, id="form-input", select_on_focus=True)
             yield Static("", id="form-error", classes="form-error")
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -137,12 +145,14 @@ class TextForm(ModalScreen[str | None]):
         return None if value.strip() else "Type something, or escape to cancel."
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        problem = self.check(event.value)
+    def action_save(self) -> None:
+        """Save what is typed, or say what is wrong with it."""
+        value = self.query_one(Input).value
+        problem = self.check(value)
         if problem is not None:
             self.query_one("#form-error", Static).update(problem)
             return
-        self.dismiss(event.value.strip())
+        self.dismiss(value.strip())
 
     def action_cancel(self) -> None:
         """Close without saving."""

@@ -17,10 +17,15 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Header, Input, Label, Static
 
-from crm_tui.errors import CrmError
+from crm_tui.errors import CrmError, FieldNotValid
 from crm_tui.queries.users import user_list
 from crm_tui.services.edits import Conflict
-from crm_tui.services.users import add_user, edit_user, retire_user
+from crm_tui.services.users import (
+    add_user,
+    check_user_fields,
+    edit_user,
+    retire_user,
+)
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.conflict import ConflictScreen
@@ -111,6 +116,7 @@ class UserEditScreen(ModalScreen[dict[str, Any] | None]):
                         continue
                     yield Label(label)
                     yield Input(_as_text(key, self.started.get(key)), id=f"user-{key}")
+            yield Static("", id="user-error", classes="form-error")
         yield KeyFooter()
 
     def changes(self) -> dict[str, Any]:
@@ -125,8 +131,16 @@ class UserEditScreen(ModalScreen[dict[str, Any] | None]):
 
     @on(Input.Submitted)
     def action_save(self) -> None:
-        """Save."""
-        self.dismiss(self.changes())
+        """Save; a value that does not fit keeps the form open, with
+        everything as typed and the cursor in that field."""
+        changes = self.changes()
+        try:
+            check_user_fields(changes)
+        except FieldNotValid as problem:
+            self.query_one("#user-error", Static).update(str(problem))
+            self.query_one(f"#user-{problem.field}", Input).focus()
+            return
+        self.dismiss(changes)
 
     def action_cancel(self) -> None:
         """Close without saving."""

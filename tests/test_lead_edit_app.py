@@ -14,7 +14,7 @@ from crm_tui.workspace import Workspace
 from screens.app import CrmApp
 from screens.conflict import ConflictScreen
 from screens.lead import LeadScreen
-from screens.lead_edit import LeadEditScreen
+from screens.lead_edit import LABELS, LeadEditScreen
 from tests.conftest import add_leads, as_user
 from tests.test_inbox_app import drive, notices, settle, shown
 
@@ -128,3 +128,42 @@ def test_escape_in_the_conflict_dialog_saves_nothing_and_says_so(
 
     drive(CrmApp(ws, live=False), scenario)
     assert lead(ws, lead_id).company == "Kim"
+
+
+def test_a_bad_phone_keeps_the_form_open_with_everything_typed(
+    ws: Workspace,
+) -> None:
+    [lead_id] = add_leads(ws, 1)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, LeadEditScreen)
+        await type_into(pilot, "title", "Head of Sales")
+        await type_into(pilot, "phone", "call me")
+        await type_into(pilot, "company", "Acme")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is form
+        assert form.focused is form.query_one("#edit-phone", Input)
+        assert 'Phone "call me" is not a phone number.' in shown(app, "#edit-error")
+        typed = {k: form.query_one(f"#edit-{k}", Input).value for k in LABELS}
+        assert typed["title"] == "Head of Sales" and typed["company"] == "Acme"
+        assert typed["phone"] == "call me"
+        # Fixed in place, it saves.
+        await type_into(pilot, "phone", "+1 415 555 0100")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+
+    drive(CrmApp(ws, live=False), scenario)
+    saved = lead(ws, lead_id)
+    assert (saved.title, saved.company, saved.phone) == (
+        "Head of Sales",
+        "Acme",
+        "+14155550100",
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from crm_tui.process import DEFAULT_PROCESS
 from crm_tui.rules.check import TomlLines, check_process
 from crm_tui.rules.routing import Member
@@ -152,3 +154,57 @@ def test_explain_shows_the_rules_tried_and_the_one_that_won(ws: Workspace) -> No
     assert [a.rule for a in found.tried] == ["Named accounts", "Europe"]
     assert found.tried[1].why_not.startswith("country is Japan, not United Kingdom")
     assert found.decision.reason == "country is Japan; assigned to kim"
+
+
+def _without_stage(key: str, extra: str = "") -> str:
+    """The default process without the stage ``key``, plus ``extra``."""
+    text = DEFAULT_PROCESS.read_text(encoding="utf-8")
+    start = text.index(f'[[stages]]\nkey = "{key}"')
+    end = text.index("[[stages]]", start + 1)
+    return text[:start] + text[end:] + extra
+
+
+# The CLI is given the database's file.
+@pytest.mark.sqlite_only
+def test_a_file_removing_a_stage_deals_are_in_is_refused(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from crm_tui.services.deals import create_deal
+    from tests.test_cli_triage import crm
+
+    for title in ("Acme", "Globex"):
+        create_deal(ws, title=title, stage="proposal", values={"amount": "900"})
+    path = tmp_path / "slim.toml"
+    path.write_text(
+        _without_stage("proposal", '\n[routing]\ndefault_pool = "floor"\n'),
+        encoding="utf-8",
+    )
+    db = ws.engine.url.database
+    assert db is not None
+    code, out = crm(Path(db), "rules", "use", str(path))
+    assert code == 1
+    lines = out.splitlines()
+    assert "slim.toml: stage 'proposal' is removed but 2 open deals are in it" in lines
+    assert any(
+        line.endswith(
+            "routing.default_pool: unknown key 'default_pool'; "
+            "[routing] takes rules, pools"
+        )
+        for line in lines
+    )
+    assert lines[-1] == (
+        "crm: Not using slim.toml: 2 problems must be fixed first; nothing was changed."
+    )
+    # The database still runs its process; check says the same.
+    assert check_file(ws)[0] == DEFAULT_PROCESS
+    _, problems = check_file(ws, path)
+    assert [p.message for p in problems if p.line is None] == [
+        "stage 'proposal' is removed but 2 open deals are in it"
+    ]
+
+
+def test_a_file_removing_an_empty_stage_is_taken(ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "slim.toml"
+    path.write_text(_without_stage("proposal"), encoding="utf-8")
+    assert use_process(ws, path) == []
+    assert check_file(ws)[0] == path.resolve()

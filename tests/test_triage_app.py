@@ -233,3 +233,16 @@ def test_dates_are_typed_the_short_way() -> None:
     assert parse_when("2w", today) == date(2026, 3, 16)
     assert parse_when("+3m", today) == date(2026, 6, 2)
     assert parse_when("2027-01-31", today) == date(2027, 1, 31)
+
+
+def test_long_sources_and_territories_end_in_an_ellipsis(ws: Workspace) -> None:
+    add_leads(ws, 1, source="Partner referral program", territory="North America")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        rows = table(pilot.app)  # type: ignore[arg-type]
+        # The first line below the header is the lead's row as painted.
+        painted = rows.render_line(1).text
+        assert "Partner ref…" in painted and "North Ame…" in painted
+        assert "Company 0" in painted and "…" not in painted.split("Partner")[0]
+
+    drive(CrmApp(as_user(ws, "sam")), scenario)

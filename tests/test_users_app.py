@@ -101,3 +101,31 @@ def test_a_read_only_database_shows_a_banner_and_refuses_claims(
         )
 
     drive(CrmApp(reader, live=False), scenario)
+
+
+def test_an_unknown_time_zone_keeps_the_form_open_on_it(ws: Workspace) -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await pilot.press("U")
+        await settle(pilot)
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, UserEditScreen)
+        form.query_one("#user-name", Input).value = "lee"
+        form.query_one("#user-email", Input).value = "lee@example.com"
+        form.query_one("#user-time_zone", Input).value = "Berlin"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert form.focused is form.query_one("#user-time_zone", Input)
+        error = str(form.query_one("#user-error").render())
+        assert "'Berlin' is not a time zone" in error
+        assert form.query_one("#user-email", Input).value == "lee@example.com"
+        form.query_one("#user-time_zone", Input).value = "Europe/Berlin"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, UsersScreen)
+
+    drive(CrmApp(ws, live=False), scenario)
+    assert team(ws)["lee"].time_zone == "Europe/Berlin"

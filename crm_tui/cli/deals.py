@@ -97,14 +97,22 @@ def show(
     if as_json:
         print_json(public)
         return
+    from crm_tui.timestamps import local_time, readable, user_zone
+
+    # Times in the rep's own time zone; --json keeps UTC for scripts.
+    with ws.read() as session:
+        zone = user_zone(session, ws.user_id)
+    now = ws.clock.now()
     for key, value in public.items():
         if key not in ("open_tasks", "timeline") and value not in (None, ""):
-            typer.echo(f"{key:>17}: {value}")
+            typer.echo(f"{key:>17}: {readable(value, zone, now)}")
     for task in detail.open_tasks:
-        typer.echo(f"  task #{task.id} due {task.due_at:%Y-%m-%d %H:%M}  {task.title}")
+        due = local_time(task.due_at, zone, now)
+        typer.echo(f"  task #{task.id} due {due}  {task.title}")
     typer.echo("")
     for entry in detail.timeline:
-        typer.echo(f"{entry.at:%Y-%m-%d %H:%M}  {entry.who or '-':<14} {entry.what}")
+        at = local_time(entry.at, zone, now)
+        typer.echo(f"{at:<21} {entry.who or '-':<14} {entry.what}")
 
 
 @app.command("new")

@@ -66,11 +66,13 @@ def show(
     from crm_tui.errors import NotFound
     from crm_tui.queries.leads import lead_detail, lead_public
     from crm_tui.services.catchup import catch_up
+    from crm_tui.timestamps import local_time, readable, user_zone
 
     ws = workspace(ctx)
     catch_up(ws)
     with ws.read() as session:
         detail = lead_detail(session, lead_id)
+        zone = user_zone(session, ws.user_id)
     if detail is None:
         raise NotFound(f"There is no lead #{lead_id}.")
     public = lead_public(detail.lead, detail.owner)
@@ -86,12 +88,14 @@ def show(
         ]
         print_json(public)
         return
+    # Times in the rep's own time zone; --json keeps UTC for scripts.
+    now = ws.clock.now()
     for key, value in public.items():
         if value not in (None, {}, ""):
-            typer.echo(f"{key:>18}: {value}")
+            typer.echo(f"{key:>18}: {readable(value, zone, now)}")
     typer.echo("")
     for h in detail.history:
-        typer.echo(f"{h.at:%Y-%m-%d %H:%M}  {h.who or '-':<12} {h.action}")
+        typer.echo(f"{local_time(h.at, zone, now):<21} {h.who or '-':<12} {h.action}")
 
 
 @app.command("claim")

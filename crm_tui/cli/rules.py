@@ -50,11 +50,20 @@ def use(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The process file to run.")],
 ) -> None:
-    """Make this database run FILE (a manager's change; the path is kept)."""
-    from crm_tui.services.rules import use_process
+    """Make this database run FILE (a manager's change; the path is kept).
+
+    A file that does not load, or that removes a stage deals are in, is
+    refused with every such problem, one a line, and nothing changes."""
+    from crm_tui.services.rules import ProcessRefused, use_process
 
     ws = workspace(ctx)
-    problems = use_process(ws, file)
+    try:
+        problems = use_process(ws, file)
+    except ProcessRefused as refused:
+        for line in refused.problems:
+            typer.echo(line, err=True)
+        typer.echo(f"crm: {refused}", err=True)
+        raise typer.Exit(1) from refused
     for problem in problems:
         typer.echo(f"warning: {problem.render(file.name)}", err=True)
     typer.echo(f"This database runs {file.resolve()} now.")

@@ -65,16 +65,43 @@ def _in_inbox() -> ColumnElement[bool]:
     return and_(col(Lead.owner_id).is_(None), col(Lead.status) == "new")
 
 
+# What a typed phone number may hold besides digits.
+_PHONE_TEXT = re.compile(r"\+?[\d\s().\-]+")
+# Fewer digits than this are a year, a house number or a price, not a phone.
+PHONE_SEARCH_DIGITS = 6
+
+
+def phone_digits(text: str) -> str | None:
+    """The digits to look for in stored E.164 numbers when ``text`` reads
+    as a phone number (``+1 (415) 555-0123``, ``020 7946 0958``), else None.
+
+    A national number's trunk ``0`` and an ``00`` international prefix are
+    dropped: E.164 keeps neither.
+    """
+    text = text.strip()
+    if not _PHONE_TEXT.fullmatch(text):
+        return None
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < PHONE_SEARCH_DIGITS:
+        return None
+    if text.startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return digits[2:]
+    return digits.removeprefix("0")
+
+
 def matches(text: str) -> ColumnElement[bool]:
-    """Leads whose name, company, e-mail or phone contains ``text``."""
+    """Leads whose name, company or e-mail contains ``text``, or whose phone
+    contains it when it reads as a phone number."""
     like = f"%{text.strip()}%"
     conditions = [
         col(Lead.name).ilike(like),
         col(Lead.company).ilike(like),
         col(Lead.email).ilike(like),
     ]
-    digits = re.sub(r"\D", "", text)
-    if len(digits) >= 3:
+    digits = phone_digits(text)
+    if digits is not None:
         conditions.append(col(Lead.phone).like(f"%{digits}%"))
         conditions.append(col(Lead.mobile).like(f"%{digits}%"))
     return or_(*conditions)

@@ -13,8 +13,10 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from crm_tui.process import Process, RoutingRule, _locate
 from crm_tui.rules.qualification import DISQUALIFIED, NURTURE, QUALIFIED
@@ -25,10 +27,13 @@ from crm_tui.rules.sla import source_key
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the file; ``line`` is 1-based, None when the
-    problem is the absence of something."""
+    problem is the absence of something. A ``blocking`` problem keeps a
+    database from running the file: it does not load, or it would strand
+    records (deals in a stage it removes)."""
 
     line: int | None
     message: str
+    blocking: bool = False
 
     def render(self, file_name: str) -> str:
         where = f"{file_name}:{self.line}" if self.line else file_name
@@ -91,15 +96,32 @@ class TomlLines:
         return self.key(".".join(table), None, key)
 
 
-def check_process(text: str, team: Mapping[str, Member] | None = None) -> list[Problem]:
+@dataclass(frozen=True)
+class DealsInStage:
+    """How many deals a database has in one stage, open and closed."""
+
+    open: int = 0
+    closed: int = 0
+
+
+def check_process(
+    text: str,
+    team: Mapping[str, Member] | None = None,
+    deals: Mapping[str, DealsInStage] | None = None,
+) -> list[Problem]:
     """Every problem of the process file ``text``, in file order. With the
-    ``team``, users named by routing are checked too."""
+    ``team``, users named by routing are checked too; with the ``deals``
+    per stage key, stages the file removes while deals are in them."""
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         return [
-            Problem(int(found.group(1)) if found else None, f"not valid TOML: {exc}")
+            Problem(
+                int(found.group(1)) if found else None,
+                f"not valid TOML: {exc}",
+                blocking=True,
+            )
         ]
     lines = TomlLines(text)
     try:
@@ -107,11 +129,11 @@ def check_process(text: str, team: Mapping[str, Member] | None = None) -> list[P
     except ValidationError as exc:
         return sorted(
             (
-                Problem(
-                    lines.locate(error["loc"]),
-                    f"{_locate(error['loc'], raw)}: {error['msg']}",
-                )
-                for error in exc.errors()
+                *(
+                    Problem(lines.locate(error["loc"]), _message(error, raw), True)
+                    for error in exc.errors()
+                ),
+                *_check_stages_in_use(_stage_keys(raw), deals or {}),
             ),
             key=_order,
         )
@@ -121,8 +143,83 @@ def check_process(text: str, team: Mapping[str, Member] | None = None) -> list[P
         *_check_slas(process, lines),
         *_check_stages(process, lines),
         *_check_routing(process, lines, team),
+        *_check_stages_in_use({s.key for s in process.stages}, deals or {}),
     ]
     return sorted(problems, key=_order)
+
+
+def _message(error: ErrorDetails, raw: object) -> str:
+    """A validation error as a manager reads it: an unknown key says which
+    keys its table takes."""
+    where = _locate(error["loc"], raw)
+    if error["type"] != "extra_forbidden":
+        return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+    *table, key = error["loc"]
+    known = _keys_of(table)
+    if not known:
+        return f"{where}: unknown key {key!r}"
+    path = ".".join(step for step in table if isinstance(step, str))
+    if not path:
+        parent = "the file"
+    elif isinstance(table[-1], int):
+        parent = f"[[{path}]]"
+    else:
+        parent = f"[{path}]"
+    return f"{where}: unknown key {key!r}; {parent} takes {', '.join(known)}"
+
+
+def _keys_of(loc: Sequence[int | str]) -> list[str]:
+    """The keys the table at ``loc`` (a pydantic location) takes."""
+    model: object = Process
+    for step in loc:
+        if isinstance(step, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return []
+        field = model.model_fields.get(step)
+        if field is None:
+            return []
+        model = field.annotation
+        # ``list[Stage]``: the entries' model.
+        while get_origin(model) is list:
+            model = get_args(model)[0]
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _stage_keys(raw: Mapping[str, object]) -> set[str]:
+    """The stage keys of a file that does not load as a whole."""
+    stages = raw.get("stages")
+    if not isinstance(stages, list):
+        return set()
+    return {str(s["key"]) for s in stages if isinstance(s, dict) and "key" in s}
+
+
+def _check_stages_in_use(
+    kept: set[str], deals: Mapping[str, DealsInStage]
+) -> list[Problem]:
+    """A stage the file no longer has (``kept`` are the ones it has), while
+    deals sit in it, would leave them on no column of the board and in no
+    report."""
+    problems = []
+    for key, count in sorted(deals.items()):
+        if key in kept or not (count.open or count.closed):
+            continue
+        held = [
+            f"{n} {kind} deal{'' if n == 1 else 's'}"
+            for n, kind in ((count.open, "open"), (count.closed, "closed"))
+            if n
+        ]
+        verb = "is" if count.open + count.closed == 1 else "are"
+        problems.append(
+            Problem(
+                None,
+                f"stage {key!r} is removed but {' and '.join(held)} {verb} in it",
+                blocking=True,
+            )
+        )
+    return problems
 
 
 def _order(problem: Problem) -> tuple[int, str]:

@@ -9,15 +9,10 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
-from crm_tui.errors import AlreadyTaken, CrmError, NotFound
+from crm_tui.errors import AlreadyTaken, NotFound
 from crm_tui.models import Event, Lead, User
-from crm_tui.normalize import (
-    InvalidValue,
-    clean,
-    email_match_key,
-    normalize_email,
-    normalize_phone,
-)
+from crm_tui.rules.lead_fields import BASIC_FIELDS as BASIC_FIELDS
+from crm_tui.rules.lead_fields import clean_lead_changes
 from crm_tui.services.edits import apply_edit
 from crm_tui.workspace import Workspace
 
@@ -91,10 +86,6 @@ def claim_lead(ws: Workspace, lead_id: int) -> ClaimedLead:
     return ws.write(claim)
 
 
-# The fields a rep edits on the lead page; the rest come from rules and imports.
-BASIC_FIELDS = ("name", "company", "title", "email", "phone", "territory")
-
-
 def edit_lead(
     ws: Workspace, lead_id: int, *, version: int, changes: dict[str, Any]
 ) -> dict[str, list[Any]]:
@@ -103,22 +94,7 @@ def edit_lead(
     A colleague's change in between raises ``Conflict`` (nothing written);
     e-mail and phone are checked and normalized as an import would.
     """
-    unknown = set(changes) - set(BASIC_FIELDS)
-    if unknown:
-        raise CrmError(f"These lead fields are not edited here: {sorted(unknown)}")
-    values = {key: clean(value) for key, value in changes.items()}
-    if values.get("name") is None and "name" in values:
-        raise CrmError("A lead needs a name.")
-    email, phone = values.get("email"), values.get("phone")
-    try:
-        if email:
-            values["email"] = normalize_email(email)
-        if phone:
-            values["phone"] = normalize_phone(phone, None).e164
-    except InvalidValue as error:
-        raise CrmError(str(error).capitalize() + ".") from error
-    if "email" in values:
-        values["email_key"] = email_match_key(values["email"] or "") or None
+    values = clean_lead_changes(changes)
     user_id = ws.user_id
 
     def edit(session: Session) -> dict[str, list[Any]]:

@@ -3,16 +3,16 @@ lead was routed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from crm_tui.errors import NotFound, NotValid
 from crm_tui.events import record
-from crm_tui.models import Lead, Setting, User
+from crm_tui.models import Deal, Lead, Setting, User
 from crm_tui.process import DEFAULT_PROCESS
-from crm_tui.rules.check import Problem, check_process
+from crm_tui.rules.check import DealsInStage, Problem, check_process
 from crm_tui.rules.routing import Attempt, Decision, LeadFacts
 from crm_tui.services.arrival import load_router, team_members
 from crm_tui.services.roles import require_role
@@ -38,17 +38,49 @@ def check_file(ws: Workspace, path: Path | None = None) -> tuple[Path, list[Prob
         raise NotFound(f"Cannot read {path}: {exc.strerror}.") from exc
     with ws.read() as session:
         team = team_members(session)
-    return path, check_process(text, team)
+        deals = deals_by_stage(session)
+    return path, check_process(text, team, deals)
+
+
+def deals_by_stage(session: Session) -> dict[str, DealsInStage]:
+    """How many deals sit in each stage key, open and closed."""
+    closed = col(Deal.closed_at).is_not(None)
+    rows = session.exec(
+        select(col(Deal.stage), closed, func.count()).group_by(col(Deal.stage), closed)
+    ).all()
+    found: dict[str, DealsInStage] = {}
+    for stage, is_closed, count in rows:
+        held = found.get(stage, DealsInStage())
+        found[stage] = (
+            replace(held, closed=held.closed + count)
+            if is_closed
+            else replace(held, open=held.open + count)
+        )
+    return found
+
+
+class ProcessRefused(NotValid):
+    """The database keeps its process: the new file has problems that
+    block it, each one line in ``problems``."""
+
+    def __init__(self, path: Path, problems: list[Problem]) -> None:
+        self.problems = [problem.render(path.name) for problem in problems]
+        count = len(problems)
+        super().__init__(
+            f"Not using {path.name}: {count} problem{'s' if count > 1 else ''} "
+            "must be fixed first; nothing was changed."
+        )
 
 
 def use_process(ws: Workspace, path: Path) -> list[Problem]:
-    """Point this database at another process file. A file that does not
-    load is refused; other problems are returned as warnings."""
+    """Point this database at another process file. A file with blocking
+    problems (it does not load, or it removes a stage deals are in) is
+    refused with all of them; other problems are returned as warnings."""
     path = path.expanduser().resolve()
     _, problems = check_file(ws, path)
-    if problems and _unloadable(path):
-        first = problems[0].render(path.name)
-        raise NotValid(f"Not using {path.name}, it does not load: {first}")
+    blocking = [problem for problem in problems if problem.blocking]
+    if blocking or (problems and _unloadable(path)):
+        raise ProcessRefused(path, blocking or problems)
     user_id = ws.user_id
 
     def point(session: Session) -> None:

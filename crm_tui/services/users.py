@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
-from crm_tui.errors import CrmError, NotFound
+from crm_tui.errors import CrmError, FieldNotValid, NotFound
 from crm_tui.events import record
 from crm_tui.models import User
 from crm_tui.services.edits import apply_edit
@@ -15,6 +17,32 @@ from crm_tui.services.roles import require_role
 from crm_tui.workspace import Workspace
 
 ROLES = ("rep", "manager", "admin")
+
+
+def check_user_fields(values: Mapping[str, Any]) -> None:
+    """Raise ``FieldNotValid`` for the first of a user's typed fields that
+    does not fit: a login name of one word, a known role and time zone."""
+    if "name" in values:
+        name = (values["name"] or "").strip()
+        if not name or any(c.isspace() for c in name):
+            raise FieldNotValid(
+                "name",
+                f"A user needs a login name of one word (like sam or ana.lima), "
+                f"not {name!r}.",
+            )
+    role = values.get("role")
+    if "role" in values and role not in ROLES:
+        given = f"Unknown role {role!r}" if role else "A user needs a role"
+        raise FieldNotValid("role", f"{given}: choose one of {', '.join(ROLES)}.")
+    zone = values.get("time_zone")
+    if "time_zone" in values:
+        try:
+            ZoneInfo(zone or "")
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise FieldNotValid(
+                "time_zone",
+                f"{zone!r} is not a time zone: use a name like Europe/Berlin.",
+            ) from error
 
 
 def create_user(
@@ -33,14 +61,8 @@ def create_user(
     region: str | None = None,
 ) -> User:
     """Add a user; the name is what they type as ``--user``."""
+    check_user_fields({"name": name, "role": role, "time_zone": time_zone})
     name = name.strip()
-    if not name or any(c.isspace() for c in name):
-        raise CrmError(
-            f"A user needs a login name of one word (like sam or ana.lima), "
-            f"not {name!r}."
-        )
-    if role not in ROLES:
-        raise CrmError(f"Unknown role {role!r}: choose one of {', '.join(ROLES)}.")
     if session.exec(select(User).where(User.name == name)).first() is not None:
         raise CrmError(f"There is already a user named {name!r}.")
     user = User(
@@ -135,10 +157,7 @@ def edit_user(
     unknown = set(changes) - set(EDITABLE) - {"territories", "languages"}
     if unknown:
         raise CrmError(f"These are not user fields one can edit: {sorted(unknown)}")
-    if "role" in changes and changes["role"] not in ROLES:
-        raise CrmError(
-            f"Unknown role {changes['role']!r}: choose one of {', '.join(ROLES)}."
-        )
+    check_user_fields(changes)
 
     def edit(session: Session) -> dict[str, list[Any]]:
         require_role(session, by, "admin", "change users")

@@ -1,0 +1,46 @@
+"""A lead's basic fields as a rep edits them: checked and normalized the
+way an import reads them, each problem naming its field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from crm_tui.errors import CrmError, FieldNotValid
+from crm_tui.normalize import (
+    InvalidValue,
+    clean,
+    email_match_key,
+    normalize_email,
+    normalize_phone,
+)
+
+# The fields a rep edits on the lead page; the rest come from rules and imports.
+BASIC_FIELDS = ("name", "company", "title", "email", "phone", "territory")
+
+
+def clean_lead_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The changed fields as stored (trimmed, e-mail and phone normalized,
+    the e-mail's match key alongside); ``FieldNotValid`` names the first
+    field that does not fit."""
+    unknown = set(changes) - set(BASIC_FIELDS)
+    if unknown:
+        raise CrmError(f"These lead fields are not edited here: {sorted(unknown)}")
+    values = {key: clean(value) for key, value in changes.items()}
+    if "name" in values and values["name"] is None:
+        raise FieldNotValid("name", "A lead needs a name.")
+    normalizers: tuple[tuple[str, Callable[[str], str]], ...] = (
+        ("email", normalize_email),
+        ("phone", lambda text: normalize_phone(text, None).e164),
+    )
+    for field, normal in normalizers:
+        typed = values.get(field)
+        if typed:
+            try:
+                values[field] = normal(typed)
+            except InvalidValue as error:
+                message = str(error).rstrip(".").capitalize()
+                raise FieldNotValid(field, message + ".") from error
+    if "email" in values:
+        values["email_key"] = email_match_key(values["email"] or "") or None
+    return values

@@ -1,0 +1,163 @@
+"""The small forms, each in a tiny app: enter submits them the way it does
+every form of the app, the footer says so, and a value that does not fit
+keeps the form open with everything typed, on the field to fix."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Select, TextArea
+from textual.widgets._footer import FooterKey
+
+from crm_tui.process import load_process
+from crm_tui.rules.stages import _need
+from screens.forms import Ask, GateForm
+from screens.item_editors import ItemEditor, QuestionForm
+from screens.triage_forms import ChoiceForm, TextForm
+
+PROCESS = load_process()
+
+
+class FormApp(App[None]):
+    """Opens one form and keeps what it dismissed with."""
+
+    def __init__(self, form: Screen[Any]) -> None:
+        super().__init__()
+        self.form = form
+        self.answers: list[Any] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(self.form, self.answers.append)
+
+
+def run(form: Screen[Any], scenario: Callable[[Pilot[None]], Awaitable[None]]) -> Any:
+    app = FormApp(form)
+
+    async def go() -> None:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            await scenario(pilot)
+            await pilot.pause()
+
+    asyncio.run(go())
+    return app.answers
+
+
+def footer_keys(pilot: Pilot[None]) -> list[tuple[str, str]]:
+    """The (key, description) pairs the footer of the open form shows."""
+    footer = pilot.app.screen.query_one(Footer)
+    return [
+        (item.key_display, item.description)
+        for item in footer.query(FooterKey).results()
+    ]
+
+
+def lost_form(*fields: str) -> GateForm:
+    needs = [_need(PROCESS, name, "to close it lost") for name in fields]
+    return GateForm(PROCESS, "Close lost", needs)
+
+
+def test_picking_the_lost_reason_from_the_list_moves_the_deal() -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert ("^s", "Move") in footer_keys(pilot)
+        # enter opens the list (on its prompt), down twice to the second
+        # reason, enter picks it.
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+
+    assert run(lost_form("lost_reason"), scenario) == [{"lost_reason": "competitor"}]
+
+
+def test_enter_on_the_last_field_moves_and_an_earlier_list_goes_on() -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("down", "enter")  # the first reason, Price
+        await pilot.pause()
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        assert form.focused is form.query_one("#gate-lost_note", Input)
+        await pilot.press(*"Too dear", "enter")
+
+    answers = run(lost_form("lost_reason", "lost_note"), scenario)
+    assert answers == [{"lost_reason": "price", "lost_note": "Too dear"}]
+
+
+def test_a_missing_reason_keeps_the_form_open_on_it() -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        form.query_one("#gate-lost_note", Input).focus()
+        await pilot.press(*"They went quiet", "enter")
+        await pilot.pause()
+        assert pilot.app.screen is form
+        assert form.focused is form.query_one("#gate-lost_reason", Select)
+        assert "Lost reason is needed" in str(form.query_one("#gate-error").render())
+        assert form.query_one("#gate-lost_note", Input).value == "They went quiet"
+
+    assert run(lost_form("lost_reason", "lost_note"), scenario) == []
+
+
+def test_every_text_form_says_its_save_key_and_takes_it() -> None:
+    for form in (
+        TextForm("Reason", "Why?"),
+        Ask("Outcome", "How did it go?"),
+        QuestionForm(),
+    ):
+
+        async def scenario(pilot: Pilot[None]) -> None:
+            assert footer_keys(pilot)[0][0] == "^s"
+            pilot.app.screen.query_one(Input).focus()
+            await pilot.press(*"Booked a demo", "ctrl+s")
+
+        assert run(form, scenario) == ["Booked a demo"]
+
+
+def test_a_date_that_is_not_one_keeps_the_item_editor_open() -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        form = pilot.app.screen
+        assert isinstance(form, ItemEditor)
+        form.query_one(Input).focus()
+        await pilot.press(*"soonish", "enter")
+        await pilot.pause()
+        assert pilot.app.screen is form
+        assert form.query_one(Input).value == "soonish"
+        assert "is not a date" in str(form.query_one("#item-error").render())
+        form.query_one(Input).value = "2026-04-01"
+        await pilot.press("enter")
+
+    assert run(ItemEditor("Go-live", "date", "", []), scenario) == ["2026-04-01"]
+
+
+def test_people_without_a_role_keep_the_item_editor_open() -> None:
+    async def scenario(pilot: Pilot[None]) -> None:
+        form = pilot.app.screen
+        assert isinstance(form, ItemEditor)
+        area = form.query_one(TextArea)
+        area.focus()
+        area.text = "Dana Lee (CFO)\nRaj Patel"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert pilot.app.screen is form and form.focused is area
+        assert area.text == "Dana Lee (CFO)\nRaj Patel"
+        error = str(form.query_one("#item-error").render())
+        assert "Give 'Raj Patel' a role" in error
+
+    assert run(ItemEditor("Stakeholders", "contacts", "", []), scenario) == []
+
+
+def test_a_choice_says_its_digits_pick_and_a_digit_does() -> None:
+    form = ChoiceForm("Disqualify", [("spam", "Spam"), ("no_fit", "No fit")])
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert footer_keys(pilot)[:2] == [("1-9", "Pick"), ("esc", "Cancel")]
+        await pilot.press("2")
+
+    assert run(form, scenario) == ["no_fit"]
