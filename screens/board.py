@@ -12,6 +12,7 @@ that and then moves; cancelling it leaves the card where it was.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -34,6 +35,7 @@ from crm_tui.queries.deals import (
     ColumnTotals,
     column_page,
     column_totals,
+    deal_card,
 )
 from crm_tui.queries.users import user_list
 from crm_tui.rules.stages import Need, neighbour_stage
@@ -167,6 +169,35 @@ class StageColumn(Vertical):
     def card_views(self) -> list[CardView]:
         return list(self.body.query(CardView))
 
+    def drop(self, deal_id: int) -> None:
+        """A card left this column: take out its view, count it out."""
+        for index, card in enumerate(self.cards):
+            if card.id == deal_id:
+                del self.cards[index]
+                self.totals = ColumnTotals(
+                    max(0, self.totals.count - 1),
+                    self.totals.amount - (card.amount or 0),
+                )
+                for view in self.card_views():
+                    if view.card.id == deal_id:
+                        view.remove()
+                self.show_totals()
+                return
+
+    def put_top(self, card: Card, now: datetime) -> None:
+        """A card entered this column: a move puts it on top."""
+        self.cards.insert(0, card)
+        self.totals = ColumnTotals(
+            self.totals.count + 1, self.totals.amount + (card.amount or 0)
+        )
+        views = self.card_views()
+        view = CardView(card, now)
+        if views:
+            self.body.mount(view, before=views[0])
+        else:
+            self.body.mount(view)
+        self.show_totals()
+
 
 class BoardLoaded(Message):
     """Every column's totals and first page came back."""
@@ -198,14 +229,23 @@ HANDOFF_HINT = "press escape, then h for your hand-offs."
 
 class DealMoved(Message):
     """A deal is in a new stage (or a new place in its column); ``source``
-    is the stage it left (the same one for a reorder)."""
+    is the stage it left (the same one for a reorder). ``card`` is the deal
+    as it now shows, read back with the move, when it changed stage."""
 
-    def __init__(self, deal_id: int, stage: str, note: str, source: str) -> None:
+    def __init__(
+        self,
+        deal_id: int,
+        stage: str,
+        note: str,
+        source: str,
+        card: Card | None = None,
+    ) -> None:
         super().__init__()
         self.deal_id = deal_id
         self.stage = stage
         self.note = note
         self.source = source
+        self.card = card
 
 
 class MoveNeedsMore(Message):
@@ -315,6 +355,7 @@ class BoardScreen(CrmScreen[None]):
         # What the keys offered when the footer was last drawn.
         self._offered: tuple[bool, bool, bool] | None = None
         self._focused_view: CardView | None = None
+        self._frozen = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -390,6 +431,14 @@ class BoardScreen(CrmScreen[None]):
 
     def _land(self) -> None:
         """Put the focus where it should be after a load."""
+        if not self._frozen:
+            # Everything the app holds once the board is first drawn (its
+            # imports, the schema, the board's widgets and what they drew)
+            # lives about as long as the app. Left to the collector, every
+            # full collection walks it all again, a pause of 150-250 ms in
+            # the middle of some later key press; frozen, it is skipped.
+            self._frozen = True
+            self.call_after_refresh(gc.freeze)
         columns = self.columns
         focus = self._focus
         if self._follow is not None:
@@ -486,8 +535,7 @@ class BoardScreen(CrmScreen[None]):
         if self._focused_view is not None:
             self._focused_view.remove_class("-focused")
             self._focused_view = None
-        for other in columns:
-            other.set_class(other is column, "-focused")
+        self._mark_column(column)
         self.query_one("#board-columns", BoardScroll).scroll_to_widget(
             column, animate=False
         )
@@ -498,6 +546,20 @@ class BoardScreen(CrmScreen[None]):
             column.body.scroll_to_widget(views[card], animate=False)
         self._load_more(column)
         self._refresh_keys()
+
+    def _mark_column(self, column: StageColumn) -> None:
+        """Outline the focused column. A class change restyles a widget and
+        everything in it, a dozen cards per column; only the column's own
+        border depends on it, so only the columns are restyled."""
+        changed = [
+            other
+            for other in self.columns
+            if other.has_class("-focused") != (other is column)
+        ]
+        for other in changed:
+            other.set_class(other is column, "-focused", update=False)
+        if changed:
+            self.app.stylesheet.update_nodes(changed, animate=False)
 
     def action_column(self, step: int) -> None:
         """Move the focus to the next or previous column."""
@@ -542,6 +604,10 @@ class BoardScreen(CrmScreen[None]):
     def _move_card(self, deal_id: int, stage: str, given: dict[str, str]) -> None:
         try:
             deal = move_deal(self._ws, deal_id, stage, given)
+            with self._ws.read() as session:
+                card = deal_card(
+                    session, self._ws.process, deal_id, self._ws.clock.now()
+                )
         except GateMissing as missing:
             self.post_message(
                 MoveNeedsMore(deal_id, missing.stage, missing.needs, given)
@@ -554,7 +620,9 @@ class BoardScreen(CrmScreen[None]):
             if self._ws.process.stage(deal.stage).closed == "won":
                 # The hand-off opened with the win; say where to write it.
                 note = f"Won! Its hand-off checklist is open: {HANDOFF_HINT}"
-            self.post_message(DealMoved(deal_id, deal.stage, note, self._moving_from))
+            self.post_message(
+                DealMoved(deal_id, deal.stage, note, self._moving_from, card)
+            )
 
     def on_move_needs_more(self, message: MoveNeedsMore) -> None:
         self._busy = False
@@ -572,13 +640,27 @@ class BoardScreen(CrmScreen[None]):
 
     def on_deal_moved(self, message: DealMoved) -> None:
         self._busy = False
-        self._follow = (message.stage, message.deal_id)
         if message.note:
             self.notify(message.note)
-        # Only the columns the card left and entered change (and every
-        # column's count); a colleague's moves elsewhere come with the next
-        # live refresh, which reads the whole board.
-        self.reload({message.source, message.stage})
+        source = self._column(message.source)
+        target = self._column(message.stage)
+        if message.card is None or source is None or target is None:
+            self._follow = (message.stage, message.deal_id)
+            self.reload({message.source, message.stage})
+            return
+        # Only two columns change, by one card each: take its view out of
+        # one and put the card on top of the other, leaving every other card
+        # as drawn. A colleague's moves come with the next live refresh,
+        # which reads the whole board.
+        view = self._focused_view
+        if view is not None and view.card.id == message.deal_id:
+            self._focused_view = None
+        source.drop(message.deal_id)
+        target.drop(message.deal_id)
+        target.put_top(message.card, self._ws.clock.now())
+        self._focus = Focus(self.columns.index(target), 0)
+        self._show_state()
+        self.call_after_refresh(self._set_focus, self._focus)
 
     def on_move_failed(self, message: MoveFailed) -> None:
         self._busy = False
