@@ -137,6 +137,55 @@ def test_a_card_moves_next_and_the_form_asks_for_exactly_what_is_missing(
     on_board(CrmApp(ws), scenario)
 
 
+def test_moving_to_a_later_stage_asks_what_each_skipped_stage_needs_in_one_form(
+    ws: Workspace,
+) -> None:
+    deal_id = add_deal(ws, "Acme pilot")
+    add_deal(ws, "Globex", "negotiation", amount="900", decision_on="2026-04-01")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("m")
+        await settle(pilot)
+        stages = [s.key for s in ws.process.stages if s.key != "contacted"]
+        for _ in range(stages.index("negotiation")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        assert [n.field for n in form.needs] == [
+            "next_meeting_at",
+            "decision_on",
+            "amount",
+        ]
+        labels = [str(label.render()) for label in form.query(".gate-label")]
+        assert labels[0].startswith("Next meeting (to pass Discovery scheduled)")
+        assert labels[2].startswith("Amount (to pass Proposal sent)")
+        await fill(pilot, "next_meeting_at", "2026-03-10 10:00")
+        await fill(pilot, "decision_on", "2026-04-15")
+        await pilot.press("ctrl+s")
+        assert "Amount is needed" in str(form.query_one("#gate-error").render())
+        await fill(pilot, "amount", "4000")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, BoardScreen)
+        assert stage_of(ws, deal_id) == "negotiation"
+        assert move_events(ws, deal_id) == 1
+        # Shown in place: gone from Contacted, on top of Negotiation, with
+        # both columns' counts and totals, and the focus on it.
+        assert titles(pilot, "contacted") == []
+        assert titles(pilot, "negotiation") == ["Acme pilot", "Globex"]
+        negotiation = column(pilot, "negotiation").query_one(".column-totals")
+        assert "2 deals · $4,900" in str(negotiation.render())
+        contacted = column(pilot, "contacted").query_one(".column-totals")
+        assert "0 deals" in str(contacted.render())
+        card = board(pilot).focused_card()
+        assert card is not None and card.id == deal_id
+        assert card.amount is not None and card.amount == 4000
+
+    on_board(CrmApp(ws), scenario)
+
+
 def test_cancelling_the_form_leaves_the_card_where_it_was(ws: Workspace) -> None:
     deal_id = add_deal(ws, "Acme pilot")
 
@@ -266,6 +315,9 @@ def test_a_move_is_seen_after_reopening_and_from_a_second_app(
         await settle(pilot)
         await pilot.press("down", "down", "enter")  # Qualified → Proposal sent
         await settle(pilot)
+        # Straight from Contacted: what the skipped stages ask, too.
+        await fill(pilot, "next_meeting_at", "2026-03-09 10:00")
+        await fill(pilot, "decision_on", "2026-04-30")
         await fill(pilot, "amount", "2500")
         await pilot.press("enter")
         await settle(pilot)
