@@ -28,14 +28,14 @@ BOARD_PROBE = textwrap.dedent(
     from screens.app import CrmApp
 
     def ready(app):
-        from screens.board import BoardScreen, CardView, StageColumn
+        from screens.board import BoardScreen, StageColumn
         screen = app.screen
         if not isinstance(screen, BoardScreen):
             return False
         if screen.query_one("#board-columns").loading:
             return False
         columns = list(screen.query(StageColumn))
-        return all(len(c.card_views()) == len(c.cards) for c in columns)
+        return all(c.loaded for c in columns)
 
     async def main(moves):
         ws = open_workspace(sys.argv[1], "alex")

@@ -13,17 +13,22 @@ that and then moves; cancelling it leaves the card where it was.
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 from textual.widgets import Footer, Header, Input, Static
 
 from crm_tui.errors import CrmError
@@ -90,25 +95,116 @@ def card_text(card: Card, now: datetime, width: int = CARD_WIDTH) -> Text:
     return text
 
 
-class ColumnCards(VerticalScroll, can_focus=False):
-    """A column's cards; the board, not the scroll, takes the keys."""
-
-
 class BoardScroll(HorizontalScroll, can_focus=False):
     """The columns side by side, scrolled to the focused one."""
 
 
-class CardView(Static):
-    """One deal's card."""
+@dataclass
+class _Drawn:
+    """A card as drawn: its text, and its lines per (focused, width)."""
 
-    def __init__(self, card: Card, now: datetime) -> None:
-        super().__init__(card_text(card, now), classes="card", markup=False)
-        self.card = card
+    card: Card
+    text: Text
+    height: int
+    strips: dict[tuple[bool, int], list[Strip]] = field(default_factory=dict)
 
-    def show(self, card: Card, now: datetime) -> None:
-        """Show another deal (or the same one, changed) in this card."""
-        self.card = card
-        self.update(card_text(card, now))
+
+class CardList(ScrollView, can_focus=False):
+    """A column's loaded cards, drawn line by line by this one widget.
+
+    A widget per card costs every key press a message to each of them and a
+    relayout of the column whenever one comes or goes; here a focus move
+    redraws the lines of one column, and a card move two lists' lines. Each
+    card's lines are rendered once and kept until the card or the width
+    changes. The board, not the list, takes the keys.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"card-list--card", "card-list--focused"}
+
+    def __init__(self) -> None:
+        super().__init__(classes="column-cards")
+        self._drawn: list[_Drawn] = []
+        self._tops: list[int] = []
+        self.focused: int | None = None
+
+    def show(self, cards: list[Card], now: datetime) -> None:
+        """Draw ``cards``, reusing the lines of those already drawn."""
+        known = {id(d.card): d for d in self._drawn}
+        self._drawn = [known.get(id(card)) or _draw(card, now) for card in cards]
+        self._tops = []
+        top = 0
+        for drawn in self._drawn:
+            self._tops.append(top)
+            top += 1 + drawn.height  # a blank line above each card
+        if self.focused is not None and self.focused >= len(self._drawn):
+            self.focused = None
+        self.virtual_size = Size(0, top)
+        self.refresh()
+
+    def set_focused(self, index: int | None) -> None:
+        """Highlight the card at ``index`` (None: no card) and scroll to it."""
+        if index is not None and not 0 <= index < len(self._drawn):
+            index = None
+        if index != self.focused:
+            self.focused = index
+            self.refresh()
+        if index is not None:
+            top = self._tops[index]
+            region = Region(0, top, 1, self._drawn[index].height + 1)
+            self.scroll_to_region(region, animate=False, immediate=True)
+
+    @property
+    def cards_drawn(self) -> list[Card]:
+        return [drawn.card for drawn in self._drawn]
+
+    def lines_of(self, index: int) -> str:
+        """What the card at ``index`` says, as plain text."""
+        return self._drawn[index].text.plain
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        for drawn in self._drawn:  # a new theme: draw every card again
+            drawn.strips.clear()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = self.scroll_offset.y + y
+        index = bisect_right(self._tops, line) - 1
+        if 0 <= index < len(self._drawn):
+            offset = line - self._tops[index] - 1
+            if offset >= 0:
+                strips = self._strips(index, width)
+                if offset < len(strips):
+                    return strips[offset]
+        return Strip.blank(width, self.rich_style)
+
+    def _strips(self, index: int, width: int) -> list[Strip]:
+        drawn = self._drawn[index]
+        focused = index == self.focused
+        found = drawn.strips.get((focused, width))
+        if found is None:
+            style = self.get_component_rich_style(
+                "card-list--focused" if focused else "card-list--card"
+            )
+            console = self.app.console
+            inner = max(1, width - 2)  # a cell of padding either side
+            lines = console.render_lines(
+                drawn.text, console.options.update_width(inner), style=style
+            )
+            edge = Segment(" ", style)
+            found = [
+                Strip([edge, *line, edge]).crop_extend(0, width, style)
+                for line in lines
+            ]
+            drawn.strips[(focused, width)] = found
+        return found
+
+
+def _draw(card: Card, now: datetime) -> _Drawn:
+    text = card_text(card, now)
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return _Drawn(card, text, text.plain.count("\n") + 1)
 
 
 class StageColumn(Vertical):
@@ -122,15 +218,18 @@ class StageColumn(Vertical):
         self.totals = ColumnTotals(0, Decimal(0))
         self.more = False
         self.loading = False
+        # Whether a first page has been shown since the board opened.
+        self.loaded = False
+        self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.stage.name, classes="column-title", markup=False)
         yield Static("", classes="column-totals")
-        yield ColumnCards(classes="column-cards")
+        yield CardList()
 
     @property
-    def body(self) -> ColumnCards:
-        return self.query_one(".column-cards", ColumnCards)
+    def body(self) -> CardList:
+        return self.query_one(CardList)
 
     def show_totals(self) -> None:
         count = self.totals.count
@@ -142,35 +241,17 @@ class StageColumn(Vertical):
     def set_cards(self, cards: list[Card], now: datetime, *, first: bool) -> None:
         """Show a first page (replacing what was there) or append the next."""
         if first:
-            self._replace(cards, now)
-            return
-        fresh = [c for c in cards if c.id not in {k.id for k in self.cards}]
-        self.cards.extend(fresh)
+            self.cards = list(cards)
+        else:
+            known = {k.id for k in self.cards}
+            self.cards.extend(c for c in cards if c.id not in known)
         self.more = len(cards) == CARD_PAGE
-        if fresh:
-            self.body.mount_all(CardView(card, now) for card in fresh)
+        self.loaded = True
+        self.body.show(self.cards, now)
         self.show_totals()
 
-    def _replace(self, cards: list[Card], now: datetime) -> None:
-        """Show ``cards`` in the views already mounted, mounting or removing
-        only the difference: a move changes a card or two, and mounting a
-        column's cards afresh costs far more than updating their text."""
-        views = self.card_views()
-        self.cards = list(cards)
-        self.more = len(cards) == CARD_PAGE
-        for view, card in zip(views, cards, strict=False):
-            view.show(card, now)
-        for view in views[len(cards) :]:
-            view.remove()
-        if len(cards) > len(views):
-            self.body.mount_all(CardView(card, now) for card in cards[len(views) :])
-        self.show_totals()
-
-    def card_views(self) -> list[CardView]:
-        return list(self.body.query(CardView))
-
-    def drop(self, deal_id: int) -> None:
-        """A card left this column: take out its view, count it out."""
+    def drop(self, deal_id: int, now: datetime) -> None:
+        """A card left this column: take it out, count it out."""
         for index, card in enumerate(self.cards):
             if card.id == deal_id:
                 del self.cards[index]
@@ -178,9 +259,7 @@ class StageColumn(Vertical):
                     max(0, self.totals.count - 1),
                     self.totals.amount - (card.amount or 0),
                 )
-                for view in self.card_views():
-                    if view.card.id == deal_id:
-                        view.remove()
+                self.body.show(self.cards, now)
                 self.show_totals()
                 return
 
@@ -190,12 +269,7 @@ class StageColumn(Vertical):
         self.totals = ColumnTotals(
             self.totals.count + 1, self.totals.amount + (card.amount or 0)
         )
-        views = self.card_views()
-        view = CardView(card, now)
-        if views:
-            self.body.mount(view, before=views[0])
-        else:
-            self.body.mount(view)
+        self.body.show(self.cards, now)
         self.show_totals()
 
 
@@ -354,7 +428,8 @@ class BoardScreen(CrmScreen[None]):
         self._moving_from = ""
         # What the keys offered when the footer was last drawn.
         self._offered: tuple[bool, bool, bool] | None = None
-        self._focused_view: CardView | None = None
+        # The list whose card is highlighted.
+        self._focused_list: CardList | None = None
         self._frozen = False
 
     def compose(self) -> ComposeResult:
@@ -532,18 +607,15 @@ class BoardScreen(CrmScreen[None]):
         column = columns[index]
         card = max(0, min(focus.card, len(column.cards) - 1))
         self._focus = Focus(index, card)
-        if self._focused_view is not None:
-            self._focused_view.remove_class("-focused")
-            self._focused_view = None
+        body = column.body
+        if self._focused_list is not None and self._focused_list is not body:
+            self._focused_list.set_focused(None)
         self._mark_column(column)
         self.query_one("#board-columns", BoardScroll).scroll_to_widget(
             column, animate=False
         )
-        views = column.card_views()
-        if views and card < len(views):
-            views[card].add_class("-focused")
-            self._focused_view = views[card]
-            column.body.scroll_to_widget(views[card], animate=False)
+        body.set_focused(card if column.cards else None)
+        self._focused_list = body
         self._load_more(column)
         self._refresh_keys()
 
@@ -648,19 +720,16 @@ class BoardScreen(CrmScreen[None]):
             self._follow = (message.stage, message.deal_id)
             self.reload({message.source, message.stage})
             return
-        # Only two columns change, by one card each: take its view out of
-        # one and put the card on top of the other, leaving every other card
-        # as drawn. A colleague's moves come with the next live refresh,
-        # which reads the whole board.
-        view = self._focused_view
-        if view is not None and view.card.id == message.deal_id:
-            self._focused_view = None
-        source.drop(message.deal_id)
-        target.drop(message.deal_id)
-        target.put_top(message.card, self._ws.clock.now())
-        self._focus = Focus(self.columns.index(target), 0)
+        # Only two columns change, by one card each: take it out of one and
+        # put it on top of the other, every other card kept as drawn. A
+        # colleague's moves come with the next live refresh, which reads the
+        # whole board.
+        now = self._ws.clock.now()
+        source.drop(message.deal_id, now)
+        target.drop(message.deal_id, now)
+        target.put_top(message.card, now)
         self._show_state()
-        self.call_after_refresh(self._set_focus, self._focus)
+        self._set_focus(Focus(self.columns.index(target), 0))
 
     def on_move_failed(self, message: MoveFailed) -> None:
         self._busy = False
