@@ -427,7 +427,11 @@ class BoardScreen(CrmScreen[None]):
         self._columns: list[StageColumn] = []
         self._moving_from = ""
         # What the keys offered when the footer was last drawn.
-        self._offered: tuple[bool, bool, bool] | None = None
+        # Until the first load the keys are drawn as if a card had the
+        # focus, as it will on any board with a deal: the footer, drawn as
+        # the board opens, then needs no second drawing when the cards come.
+        self._offered: tuple[bool, bool, bool] = (True, False, False)
+        self._loaded = False
         # The list whose card is highlighted.
         self._focused_list: CardList | None = None
         self._frozen = False
@@ -491,6 +495,7 @@ class BoardScreen(CrmScreen[None]):
     def on_board_loaded(self, message: BoardLoaded) -> None:
         if message.generation != self._generation:
             return
+        self._loaded = True
         self.query_one("#board-columns").loading = False
         now = self._ws.clock.now()
         for column in self.columns:
@@ -579,13 +584,18 @@ class BoardScreen(CrmScreen[None]):
         The footer rebuilds all its keys on every refresh (tens of ms), and
         focus moves between cards rarely change which keys apply."""
         offered = (
-            self.focused_card() is not None,
+            self._card_in_reach(),
             bool(self._filter.text),
             self.query_one("#board-search").has_class("-open"),
         )
         if offered != self._offered:
             self._offered = offered
             self.refresh_bindings()
+
+    def _card_in_reach(self) -> bool:
+        """Whether the card keys apply: a card has the focus (or the board
+        has yet to load, when they are shown as they will most likely be)."""
+        return self.focused_card() is not None or not self._loaded
 
     # Focus -----------------------------------------------------------------
 
@@ -849,5 +859,5 @@ class BoardScreen(CrmScreen[None]):
         if not self.is_mounted:
             return True
         if action in ("step", "move_to", "reorder", "open"):
-            return self.focused_card() is not None or None
+            return self._card_in_reach() or None
         return True
