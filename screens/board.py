@@ -146,8 +146,13 @@ class CardList(ScrollView, can_focus=False):
         if index is not None and not 0 <= index < len(self._drawn):
             index = None
         if index != self.focused:
+            # Only the two cards' lines change (a scroll redraws the rest).
+            for changed in (self.focused, index):
+                if changed is not None and changed < len(self._drawn):
+                    top = self._tops[changed] - self.scroll_offset.y
+                    height = self._drawn[changed].height + 1
+                    self.refresh(Region(0, top, self.size.width, height))
             self.focused = index
-            self.refresh()
         if index is not None:
             top = self._tops[index]
             region = Region(0, top, 1, self._drawn[index].height + 1)
@@ -738,8 +743,11 @@ class BoardScreen(CrmScreen[None]):
         source.drop(message.deal_id, now)
         target.drop(message.deal_id, now)
         target.put_top(message.card, now)
+        # The focus goes with the card before anything asks where it is: a
+        # moment on an emptied column would redraw the footer twice.
+        self._focus = Focus(self.columns.index(target), 0)
         self._show_state()
-        self._set_focus(Focus(self.columns.index(target), 0))
+        self._set_focus(self._focus)
 
     def on_move_failed(self, message: MoveFailed) -> None:
         self._busy = False
