@@ -29,6 +29,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from crm_tui.errors import CrmError
@@ -51,6 +52,9 @@ from screens.forms import GateForm, Picker
 
 # Fetch the next page while this many loaded cards are still below the focus.
 LOAD_AHEAD = 3
+
+# A first load taking longer than this many seconds shows a spinner.
+SPINNER_AFTER = 0.25
 
 # A card's text width: the column's 30 cells less its border and padding.
 CARD_WIDTH = 25
@@ -222,7 +226,9 @@ class StageColumn(Vertical):
         self.cards: list[Card] = []
         self.totals = ColumnTotals(0, Decimal(0))
         self.more = False
-        self.loading = False
+        # A next page is on its way. (Not Textual's `loading`, which would
+        # cover the column with a spinner for the blink it takes.)
+        self.fetching = False
         # Whether a first page has been shown since the board opened.
         self.loaded = False
         self._now: datetime | None = None
@@ -437,6 +443,7 @@ class BoardScreen(CrmScreen[None]):
         # the board opens, then needs no second drawing when the cards come.
         self._offered: tuple[bool, bool, bool] = (True, False, False)
         self._loaded = False
+        self._spinner: Timer | None = None
         # The list whose card is highlighted.
         self._focused_list: CardList | None = None
         self._frozen = False
@@ -453,8 +460,15 @@ class BoardScreen(CrmScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#board-columns").loading = True
+        # A board usually reads in a blink; a spinner drawn and animated
+        # for that blink costs more than the reading. It shows only when
+        # the reading takes long enough to be seen.
+        self._spinner = self.set_timer(SPINNER_AFTER, self._spin)
         self.reload()
+
+    def _spin(self) -> None:
+        if not self._loaded:
+            self.query_one("#board-columns").loading = True
 
     # Loading -------------------------------------------------------------
 
@@ -501,6 +515,8 @@ class BoardScreen(CrmScreen[None]):
         if message.generation != self._generation:
             return
         self._loaded = True
+        if self._spinner is not None:
+            self._spinner.stop()
         self.query_one("#board-columns").loading = False
         now = self._ws.clock.now()
         for column in self.columns:
@@ -512,7 +528,7 @@ class BoardScreen(CrmScreen[None]):
             else:
                 column.show_totals()
         self._show_state()
-        self.call_after_refresh(self._land)
+        self._land()
 
     def _land(self) -> None:
         """Put the focus where it should be after a load."""
@@ -537,11 +553,11 @@ class BoardScreen(CrmScreen[None]):
         self._set_focus(focus)
 
     def _load_more(self, column: StageColumn) -> None:
-        if not column.more or column.loading or not column.cards:
+        if not column.more or column.fetching or not column.cards:
             return
         if self._focus.card < len(column.cards) - LOAD_AHEAD:
             return
-        column.loading = True
+        column.fetching = True
         self._load_page(self._generation, column.stage.key, column.cards[-1].key)
 
     @work(thread=True, exit_on_error=False, group="column")
@@ -561,7 +577,7 @@ class BoardScreen(CrmScreen[None]):
         column = self._column(message.stage)
         if column is None:
             return
-        column.loading = False
+        column.fetching = False
         if message.generation != self._generation:
             return
         column.set_cards(message.cards, self._ws.clock.now(), first=False)
