@@ -444,6 +444,7 @@ class BoardScreen(CrmScreen[None]):
         self._offered: tuple[bool, bool, bool] = (True, False, False)
         self._loaded = False
         self._spinner: Timer | None = None
+        self._title_shown: tuple[str, str] = ("", "")
         # The list whose card is highlighted.
         self._focused_list: CardList | None = None
         self._frozen = False
@@ -590,13 +591,15 @@ class BoardScreen(CrmScreen[None]):
 
     def _show_state(self) -> None:
         open_count = sum(c.totals.count for c in self.columns if not c.stage.closed)
-        self.query_one("#board-title", Static).update(
-            f"Pipeline · {open_count:,} open deals"
-        )
         words = [f"whose: {self._owner_label}"]
         if self._filter.text:
             words.append(f"matching “{self._filter.text}”")
-        self.query_one("#board-filter", Static).update(" · ".join(words))
+        shown = (f"Pipeline · {open_count:,} open deals", " · ".join(words))
+        # Drawn again only when changed: a redrawn line is a relayout.
+        if shown != self._title_shown:
+            self._title_shown = shown
+            self.query_one("#board-title", Static).update(shown[0])
+            self.query_one("#board-filter", Static).update(shown[1])
         self._refresh_keys()
 
     def _refresh_keys(self) -> None:
