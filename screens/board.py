@@ -12,17 +12,24 @@ that and then moves; cancelling it leaves the card where it was.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import gc
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from rich.segment import Segment
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, HorizontalScroll, Vertical, VerticalScroll
+from textual.containers import Horizontal, HorizontalScroll, Vertical
+from textual.geometry import Region, Size
 from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from crm_tui.errors import CrmError
@@ -34,6 +41,7 @@ from crm_tui.queries.deals import (
     ColumnTotals,
     column_page,
     column_totals,
+    deal_card,
 )
 from crm_tui.queries.users import user_list
 from crm_tui.rules.stages import Need, neighbour_stage
@@ -45,6 +53,9 @@ from screens.forms import GateForm, Picker
 
 # Fetch the next page while this many loaded cards are still below the focus.
 LOAD_AHEAD = 3
+
+# A first load taking longer than this many seconds shows a spinner.
+SPINNER_AFTER = 0.25
 
 # A card's text width: the column's 30 cells less its border and padding.
 CARD_WIDTH = 25
@@ -89,25 +100,121 @@ def card_text(card: Card, now: datetime, width: int = CARD_WIDTH) -> Text:
     return text
 
 
-class ColumnCards(VerticalScroll, can_focus=False):
-    """A column's cards; the board, not the scroll, takes the keys."""
-
-
 class BoardScroll(HorizontalScroll, can_focus=False):
     """The columns side by side, scrolled to the focused one."""
 
 
-class CardView(Static):
-    """One deal's card."""
+@dataclass
+class _Drawn:
+    """A card as drawn: its text, and its lines per (focused, width)."""
 
-    def __init__(self, card: Card, now: datetime) -> None:
-        super().__init__(card_text(card, now), classes="card", markup=False)
-        self.card = card
+    card: Card
+    text: Text
+    height: int
+    strips: dict[tuple[bool, int], list[Strip]] = field(default_factory=dict)
 
-    def show(self, card: Card, now: datetime) -> None:
-        """Show another deal (or the same one, changed) in this card."""
-        self.card = card
-        self.update(card_text(card, now))
+
+class CardList(ScrollView, can_focus=False):
+    """A column's loaded cards, drawn line by line by this one widget.
+
+    A widget per card costs every key press a message to each of them and a
+    relayout of the column whenever one comes or goes; here a focus move
+    redraws the lines of one column, and a card move two lists' lines. Each
+    card's lines are rendered once and kept until the card or the width
+    changes. The board, not the list, takes the keys.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"card-list--card", "card-list--focused"}
+
+    def __init__(self) -> None:
+        super().__init__(classes="column-cards")
+        self._drawn: list[_Drawn] = []
+        self._tops: list[int] = []
+        self.focused: int | None = None
+
+    def show(self, cards: list[Card], now: datetime) -> None:
+        """Draw ``cards``, reusing the lines of those already drawn."""
+        known = {id(d.card): d for d in self._drawn}
+        self._drawn = [known.get(id(card)) or _draw(card, now) for card in cards]
+        self._tops = []
+        top = 0
+        for drawn in self._drawn:
+            self._tops.append(top)
+            top += 1 + drawn.height  # a blank line above each card
+        if self.focused is not None and self.focused >= len(self._drawn):
+            self.focused = None
+        self.virtual_size = Size(0, top)
+        self.refresh()
+
+    def set_focused(self, index: int | None) -> None:
+        """Highlight the card at ``index`` (None: no card) and scroll to it."""
+        if index is not None and not 0 <= index < len(self._drawn):
+            index = None
+        if index != self.focused:
+            # Only the two cards' lines change (a scroll redraws the rest).
+            for changed in (self.focused, index):
+                if changed is not None and changed < len(self._drawn):
+                    top = self._tops[changed] - self.scroll_offset.y
+                    height = self._drawn[changed].height + 1
+                    self.refresh(Region(0, top, self.size.width, height))
+            self.focused = index
+        if index is not None:
+            top = self._tops[index]
+            region = Region(0, top, 1, self._drawn[index].height + 1)
+            self.scroll_to_region(region, animate=False, immediate=True)
+
+    @property
+    def cards_drawn(self) -> list[Card]:
+        return [drawn.card for drawn in self._drawn]
+
+    def lines_of(self, index: int) -> str:
+        """What the card at ``index`` says, as plain text."""
+        return self._drawn[index].text.plain
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        for drawn in self._drawn:  # a new theme: draw every card again
+            drawn.strips.clear()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        line = self.scroll_offset.y + y
+        index = bisect_right(self._tops, line) - 1
+        if 0 <= index < len(self._drawn):
+            offset = line - self._tops[index] - 1
+            if offset >= 0:
+                strips = self._strips(index, width)
+                if offset < len(strips):
+                    return strips[offset]
+        return Strip.blank(width, self.rich_style)
+
+    def _strips(self, index: int, width: int) -> list[Strip]:
+        drawn = self._drawn[index]
+        focused = index == self.focused
+        found = drawn.strips.get((focused, width))
+        if found is None:
+            style = self.get_component_rich_style(
+                "card-list--focused" if focused else "card-list--card"
+            )
+            console = self.app.console
+            inner = max(1, width - 2)  # a cell of padding either side
+            lines = console.render_lines(
+                drawn.text, console.options.update_width(inner), style=style
+            )
+            edge = Segment(" ", style)
+            found = [
+                Strip([edge, *line, edge]).crop_extend(0, width, style)
+                for line in lines
+            ]
+            drawn.strips[(focused, width)] = found
+        return found
+
+
+def _draw(card: Card, now: datetime) -> _Drawn:
+    text = card_text(card, now)
+    text.no_wrap = True
+    text.overflow = "ellipsis"
+    return _Drawn(card, text, text.plain.count("\n") + 1)
 
 
 class StageColumn(Vertical):
@@ -120,16 +227,21 @@ class StageColumn(Vertical):
         self.cards: list[Card] = []
         self.totals = ColumnTotals(0, Decimal(0))
         self.more = False
-        self.loading = False
+        # A next page is on its way. (Not Textual's `loading`, which would
+        # cover the column with a spinner for the blink it takes.)
+        self.fetching = False
+        # Whether a first page has been shown since the board opened.
+        self.loaded = False
+        self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(self.stage.name, classes="column-title", markup=False)
         yield Static("", classes="column-totals")
-        yield ColumnCards(classes="column-cards")
+        yield CardList()
 
     @property
-    def body(self) -> ColumnCards:
-        return self.query_one(".column-cards", ColumnCards)
+    def body(self) -> CardList:
+        return self.query_one(CardList)
 
     def show_totals(self) -> None:
         count = self.totals.count
@@ -141,32 +253,36 @@ class StageColumn(Vertical):
     def set_cards(self, cards: list[Card], now: datetime, *, first: bool) -> None:
         """Show a first page (replacing what was there) or append the next."""
         if first:
-            self._replace(cards, now)
-            return
-        fresh = [c for c in cards if c.id not in {k.id for k in self.cards}]
-        self.cards.extend(fresh)
+            self.cards = list(cards)
+        else:
+            known = {k.id for k in self.cards}
+            self.cards.extend(c for c in cards if c.id not in known)
         self.more = len(cards) == CARD_PAGE
-        if fresh:
-            self.body.mount_all(CardView(card, now) for card in fresh)
+        self.loaded = True
+        self.body.show(self.cards, now)
         self.show_totals()
 
-    def _replace(self, cards: list[Card], now: datetime) -> None:
-        """Show ``cards`` in the views already mounted, mounting or removing
-        only the difference: a move changes a card or two, and mounting a
-        column's cards afresh costs far more than updating their text."""
-        views = self.card_views()
-        self.cards = list(cards)
-        self.more = len(cards) == CARD_PAGE
-        for view, card in zip(views, cards, strict=False):
-            view.show(card, now)
-        for view in views[len(cards) :]:
-            view.remove()
-        if len(cards) > len(views):
-            self.body.mount_all(CardView(card, now) for card in cards[len(views) :])
-        self.show_totals()
+    def drop(self, deal_id: int, now: datetime) -> None:
+        """A card left this column: take it out, count it out."""
+        for index, card in enumerate(self.cards):
+            if card.id == deal_id:
+                del self.cards[index]
+                self.totals = ColumnTotals(
+                    max(0, self.totals.count - 1),
+                    self.totals.amount - (card.amount or 0),
+                )
+                self.body.show(self.cards, now)
+                self.show_totals()
+                return
 
-    def card_views(self) -> list[CardView]:
-        return list(self.body.query(CardView))
+    def put_top(self, card: Card, now: datetime) -> None:
+        """A card entered this column: a move puts it on top."""
+        self.cards.insert(0, card)
+        self.totals = ColumnTotals(
+            self.totals.count + 1, self.totals.amount + (card.amount or 0)
+        )
+        self.body.show(self.cards, now)
+        self.show_totals()
 
 
 class BoardLoaded(Message):
@@ -199,14 +315,23 @@ HANDOFF_HINT = "press escape, then h for your hand-offs."
 
 class DealMoved(Message):
     """A deal is in a new stage (or a new place in its column); ``source``
-    is the stage it left (the same one for a reorder)."""
+    is the stage it left (the same one for a reorder). ``card`` is the deal
+    as it now shows, read back with the move, when it changed stage."""
 
-    def __init__(self, deal_id: int, stage: str, note: str, source: str) -> None:
+    def __init__(
+        self,
+        deal_id: int,
+        stage: str,
+        note: str,
+        source: str,
+        card: Card | None = None,
+    ) -> None:
         super().__init__()
         self.deal_id = deal_id
         self.stage = stage
         self.note = note
         self.source = source
+        self.card = card
 
 
 class MoveNeedsMore(Message):
@@ -314,8 +439,16 @@ class BoardScreen(CrmScreen[None]):
         self._columns: list[StageColumn] = []
         self._moving_from = ""
         # What the keys offered when the footer was last drawn.
-        self._offered: tuple[bool, bool, bool] | None = None
-        self._focused_view: CardView | None = None
+        # Until the first load the keys are drawn as if a card had the
+        # focus, as it will on any board with a deal: the footer, drawn as
+        # the board opens, then needs no second drawing when the cards come.
+        self._offered: tuple[bool, bool, bool] = (True, False, False)
+        self._loaded = False
+        self._spinner: Timer | None = None
+        self._title_shown: tuple[str, str] = ("", "")
+        # The list whose card is highlighted.
+        self._focused_list: CardList | None = None
+        self._frozen = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -329,8 +462,15 @@ class BoardScreen(CrmScreen[None]):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#board-columns").loading = True
+        # A board usually reads in a blink; a spinner drawn and animated
+        # for that blink costs more than the reading. It shows only when
+        # the reading takes long enough to be seen.
+        self._spinner = self.set_timer(SPINNER_AFTER, self._spin)
         self.reload()
+
+    def _spin(self) -> None:
+        if not self._loaded:
+            self.query_one("#board-columns").loading = True
 
     # Loading -------------------------------------------------------------
 
@@ -376,6 +516,9 @@ class BoardScreen(CrmScreen[None]):
     def on_board_loaded(self, message: BoardLoaded) -> None:
         if message.generation != self._generation:
             return
+        self._loaded = True
+        if self._spinner is not None:
+            self._spinner.stop()
         self.query_one("#board-columns").loading = False
         now = self._ws.clock.now()
         for column in self.columns:
@@ -387,10 +530,18 @@ class BoardScreen(CrmScreen[None]):
             else:
                 column.show_totals()
         self._show_state()
-        self.call_after_refresh(self._land)
+        self._land()
 
     def _land(self) -> None:
         """Put the focus where it should be after a load."""
+        if not self._frozen:
+            # Everything the app holds once the board is first drawn (its
+            # imports, the schema, the board's widgets and what they drew)
+            # lives about as long as the app. Left to the collector, every
+            # full collection walks it all again, a pause of 150-250 ms in
+            # the middle of some later key press; frozen, it is skipped.
+            self._frozen = True
+            self.call_after_refresh(gc.freeze)
         columns = self.columns
         focus = self._focus
         if self._follow is not None:
@@ -404,11 +555,11 @@ class BoardScreen(CrmScreen[None]):
         self._set_focus(focus)
 
     def _load_more(self, column: StageColumn) -> None:
-        if not column.more or column.loading or not column.cards:
+        if not column.more or column.fetching or not column.cards:
             return
         if self._focus.card < len(column.cards) - LOAD_AHEAD:
             return
-        column.loading = True
+        column.fetching = True
         self._load_page(self._generation, column.stage.key, column.cards[-1].key)
 
     @work(thread=True, exit_on_error=False, group="column")
@@ -428,7 +579,7 @@ class BoardScreen(CrmScreen[None]):
         column = self._column(message.stage)
         if column is None:
             return
-        column.loading = False
+        column.fetching = False
         if message.generation != self._generation:
             return
         column.set_cards(message.cards, self._ws.clock.now(), first=False)
@@ -441,13 +592,15 @@ class BoardScreen(CrmScreen[None]):
 
     def _show_state(self) -> None:
         open_count = sum(c.totals.count for c in self.columns if not c.stage.closed)
-        self.query_one("#board-title", Static).update(
-            f"Pipeline · {open_count:,} open deals"
-        )
         words = [f"whose: {self._owner_label}"]
         if self._filter.text:
             words.append(f"matching “{self._filter.text}”")
-        self.query_one("#board-filter", Static).update(" · ".join(words))
+        shown = (f"Pipeline · {open_count:,} open deals", " · ".join(words))
+        # Drawn again only when changed: a redrawn line is a relayout.
+        if shown != self._title_shown:
+            self._title_shown = shown
+            self.query_one("#board-title", Static).update(shown[0])
+            self.query_one("#board-filter", Static).update(shown[1])
         self._refresh_keys()
 
     def _refresh_keys(self) -> None:
@@ -456,13 +609,18 @@ class BoardScreen(CrmScreen[None]):
         The footer rebuilds all its keys on every refresh (tens of ms), and
         focus moves between cards rarely change which keys apply."""
         offered = (
-            self.focused_card() is not None,
+            self._card_in_reach(),
             bool(self._filter.text),
             self.query_one("#board-search").has_class("-open"),
         )
         if offered != self._offered:
             self._offered = offered
             self.refresh_bindings()
+
+    def _card_in_reach(self) -> bool:
+        """Whether the card keys apply: a card has the focus (or the board
+        has yet to load, when they are shown as they will most likely be)."""
+        return self.focused_card() is not None or not self._loaded
 
     # Focus -----------------------------------------------------------------
 
@@ -484,21 +642,31 @@ class BoardScreen(CrmScreen[None]):
         column = columns[index]
         card = max(0, min(focus.card, len(column.cards) - 1))
         self._focus = Focus(index, card)
-        if self._focused_view is not None:
-            self._focused_view.remove_class("-focused")
-            self._focused_view = None
-        for other in columns:
-            other.set_class(other is column, "-focused")
+        body = column.body
+        if self._focused_list is not None and self._focused_list is not body:
+            self._focused_list.set_focused(None)
+        self._mark_column(column)
         self.query_one("#board-columns", BoardScroll).scroll_to_widget(
             column, animate=False
         )
-        views = column.card_views()
-        if views and card < len(views):
-            views[card].add_class("-focused")
-            self._focused_view = views[card]
-            column.body.scroll_to_widget(views[card], animate=False)
+        body.set_focused(card if column.cards else None)
+        self._focused_list = body
         self._load_more(column)
         self._refresh_keys()
+
+    def _mark_column(self, column: StageColumn) -> None:
+        """Outline the focused column. A class change restyles a widget and
+        everything in it, a dozen cards per column; only the column's own
+        border depends on it, so only the columns are restyled."""
+        changed = [
+            other
+            for other in self.columns
+            if other.has_class("-focused") != (other is column)
+        ]
+        for other in changed:
+            other.set_class(other is column, "-focused", update=False)
+        if changed:
+            self.app.stylesheet.update_nodes(changed, animate=False)
 
     def action_column(self, step: int) -> None:
         """Move the focus to the next or previous column."""
@@ -543,6 +711,10 @@ class BoardScreen(CrmScreen[None]):
     def _move_card(self, deal_id: int, stage: str, given: dict[str, str]) -> None:
         try:
             deal = move_deal(self._ws, deal_id, stage, given)
+            with self._ws.read() as session:
+                card = deal_card(
+                    session, self._ws.process, deal_id, self._ws.clock.now()
+                )
         except GateMissing as missing:
             self.post_message(
                 MoveNeedsMore(deal_id, missing.stage, missing.needs, given)
@@ -555,7 +727,9 @@ class BoardScreen(CrmScreen[None]):
             if self._ws.process.stage(deal.stage).closed == "won":
                 # The hand-off opened with the win; say where to write it.
                 note = f"Won! Its hand-off checklist is open: {HANDOFF_HINT}"
-            self.post_message(DealMoved(deal_id, deal.stage, note, self._moving_from))
+            self.post_message(
+                DealMoved(deal_id, deal.stage, note, self._moving_from, card)
+            )
 
     def on_move_needs_more(self, message: MoveNeedsMore) -> None:
         self._busy = False
@@ -573,13 +747,27 @@ class BoardScreen(CrmScreen[None]):
 
     def on_deal_moved(self, message: DealMoved) -> None:
         self._busy = False
-        self._follow = (message.stage, message.deal_id)
         if message.note:
             self.notify(message.note)
-        # Only the columns the card left and entered change (and every
-        # column's count); a colleague's moves elsewhere come with the next
-        # live refresh, which reads the whole board.
-        self.reload({message.source, message.stage})
+        source = self._column(message.source)
+        target = self._column(message.stage)
+        if message.card is None or source is None or target is None:
+            self._follow = (message.stage, message.deal_id)
+            self.reload({message.source, message.stage})
+            return
+        # Only two columns change, by one card each: take it out of one and
+        # put it on top of the other, every other card kept as drawn. A
+        # colleague's moves come with the next live refresh, which reads the
+        # whole board.
+        now = self._ws.clock.now()
+        source.drop(message.deal_id, now)
+        target.drop(message.deal_id, now)
+        target.put_top(message.card, now)
+        # The focus goes with the card before anything asks where it is: a
+        # moment on an emptied column would redraw the footer twice.
+        self._focus = Focus(self.columns.index(target), 0)
+        self._show_state()
+        self._set_focus(self._focus)
 
     def on_move_failed(self, message: MoveFailed) -> None:
         self._busy = False
@@ -699,5 +887,5 @@ class BoardScreen(CrmScreen[None]):
         if not self.is_mounted:
             return True
         if action in ("step", "move_to", "reorder", "open"):
-            return self.focused_card() is not None or None
+            return self._card_in_reach() or None
         return True

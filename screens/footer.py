@@ -29,13 +29,27 @@ class KeyFooter(Footer):
         self._layout: Layout | None = None
         self._pending = False
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.app.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def on_unmount(self) -> None:
+        super().on_unmount()
+        self.app.screen_change_signal.unsubscribe(self)
+
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
-        if not screen.app.app_focus:
+        if not screen.app.app_focus or screen is not self.app.screen:
+            # Nobody sees a covered screen's footer: it catches up when
+            # its screen is on top again.
             return
         if self.is_attached and screen is self.screen and not self._pending:
             self._pending = True
             self.call_after_refresh(self._redraw)
+
+    def _screen_changed(self, screen: Screen[object]) -> None:
+        if screen is self.screen:
+            self.bindings_changed(screen)
 
     async def _redraw(self) -> None:
         self._pending = False

@@ -338,7 +338,9 @@ class TriageScreen(TriageActions[None]):
         if message.first:
             table.clear()
             self._rows.clear()
-            self._selected.clear()
+            if self._keep_on is None:
+                # A new search or list; a refresh keeps what the rep picked.
+                self._selected.clear()
             if message.counts is not None:
                 self._count, self._late = message.counts
         for row, _late in message.rows:
@@ -346,6 +348,9 @@ class TriageScreen(TriageActions[None]):
                 self._rows[row.id] = row
                 table.add_row(*self._cells(row), key=str(row.id))
         self._next = message.next_page
+        if message.first:
+            # Picked leads a colleague took meanwhile are no longer here.
+            self._selected &= self._rows.keys()
         if message.first and self._keep_on is not None and table.row_count:
             key = str(self._keep_on)
             # The same lead; if it left the list, the row that took its place.

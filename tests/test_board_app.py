@@ -18,7 +18,7 @@ from crm_tui.queries.deals import CARD_PAGE
 from crm_tui.services.deals import create_deal
 from crm_tui.workspace import Workspace
 from screens.app import CrmApp
-from screens.board import BoardScreen, CardView, StageColumn
+from screens.board import BoardScreen, CardList, StageColumn
 from screens.deal import DealScreen
 from screens.forms import Confirm, GateForm
 from screens.my_day import MyDayScreen, StalledScreen
@@ -51,7 +51,9 @@ def column(pilot: Pilot[None], stage: str) -> StageColumn:
 
 
 def titles(pilot: Pilot[None], stage: str) -> list[str]:
-    return [c.card.title for c in column(pilot, stage).card_views()]
+    # What the column draws, not only what it holds.
+    body = column(pilot, stage).body
+    return [body.lines_of(n).splitlines()[0] for n in range(len(body.cards_drawn))]
 
 
 def add_deal(ws: Workspace, title: str, stage: str = "contacted", **values: str) -> int:
@@ -98,7 +100,7 @@ def test_columns_show_counts_totals_and_cards_with_their_next_step(
         assert proposal.totals.count == 2
         assert "2 deals · $13,000" in str(proposal.query_one(".column-totals").render())
         assert titles(pilot, "proposal") == ["Initech seats", "Globex rollout"]
-        card = str(column(pilot, "contacted").card_views()[0].render())
+        card = column(pilot, "contacted").body.lines_of(0)
         assert "Acme pilot" in card and "alex" in card and "0d" in card
         assert "▸ Mar 03 Follow up on" in card
 
@@ -133,6 +135,55 @@ def test_a_card_moves_next_and_the_form_asks_for_exactly_what_is_missing(
         # The focus followed the card to its new column.
         card = board(pilot).focused_card()
         assert card is not None and card.id == deal_id
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_moving_to_a_later_stage_asks_what_each_skipped_stage_needs_in_one_form(
+    ws: Workspace,
+) -> None:
+    deal_id = add_deal(ws, "Acme pilot")
+    add_deal(ws, "Globex", "negotiation", amount="900", decision_on="2026-04-01")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("m")
+        await settle(pilot)
+        stages = [s.key for s in ws.process.stages if s.key != "contacted"]
+        for _ in range(stages.index("negotiation")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        assert [n.field for n in form.needs] == [
+            "next_meeting_at",
+            "decision_on",
+            "amount",
+        ]
+        labels = [str(label.render()) for label in form.query(".gate-label")]
+        assert labels[0].startswith("Next meeting (to pass Discovery scheduled)")
+        assert labels[2].startswith("Amount (to pass Proposal sent)")
+        await fill(pilot, "next_meeting_at", "2026-03-10 10:00")
+        await fill(pilot, "decision_on", "2026-04-15")
+        await pilot.press("ctrl+s")
+        assert "Amount is needed" in str(form.query_one("#gate-error").render())
+        await fill(pilot, "amount", "4000")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, BoardScreen)
+        assert stage_of(ws, deal_id) == "negotiation"
+        assert move_events(ws, deal_id) == 1
+        # Shown in place: gone from Contacted, on top of Negotiation, with
+        # both columns' counts and totals, and the focus on it.
+        assert titles(pilot, "contacted") == []
+        assert titles(pilot, "negotiation") == ["Acme pilot", "Globex"]
+        negotiation = column(pilot, "negotiation").query_one(".column-totals")
+        assert "2 deals · $4,900" in str(negotiation.render())
+        contacted = column(pilot, "contacted").query_one(".column-totals")
+        assert "0 deals" in str(contacted.render())
+        card = board(pilot).focused_card()
+        assert card is not None and card.id == deal_id
+        assert card.amount is not None and card.amount == 4000
 
     on_board(CrmApp(ws), scenario)
 
@@ -266,6 +317,9 @@ def test_a_move_is_seen_after_reopening_and_from_a_second_app(
         await settle(pilot)
         await pilot.press("down", "down", "enter")  # Qualified → Proposal sent
         await settle(pilot)
+        # Straight from Contacted: what the skipped stages ask, too.
+        await fill(pilot, "next_meeting_at", "2026-03-09 10:00")
+        await fill(pilot, "decision_on", "2026-04-30")
         await fill(pilot, "amount", "2500")
         await pilot.press("enter")
         await settle(pilot)
@@ -314,12 +368,14 @@ def test_a_long_column_mounts_a_page_and_loads_more_on_demand(ws: Workspace) -> 
     async def scenario(pilot: Pilot[None]) -> None:
         contacted = column(pilot, "contacted")
         assert contacted.totals.count == CARD_PAGE * 2 + 5
-        assert len(contacted.card_views()) == CARD_PAGE
+        assert len(contacted.cards) == CARD_PAGE
         for _ in range(CARD_PAGE):
             await pilot.press("j")
         await settle(pilot)
-        assert len(contacted.card_views()) == CARD_PAGE * 2
-        assert len(board(pilot).query(CardView)) == CARD_PAGE * 2
+        assert len(contacted.cards) == CARD_PAGE * 2
+        assert len(contacted.body.cards_drawn) == CARD_PAGE * 2
+        # One widget draws a column's cards, however many it has loaded.
+        assert len(board(pilot).query(CardList)) == len(ws.process.stages)
 
     on_board(CrmApp(ws), scenario)
 

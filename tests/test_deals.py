@@ -189,6 +189,47 @@ def test_closed_won_needs_amount_and_close_date_and_records_the_hand_off(
         move_deal(ws, deal_id, "negotiation")
 
 
+def test_a_jump_ahead_asks_every_skipped_stages_gate_and_going_back_asks_nothing(
+    ws: Workspace,
+) -> None:
+    # A newcomer found deals jumping from Contacted to Negotiation with an
+    # amount only: no meeting, no decision date, as no stage was entered.
+    deal_id = deal_in(ws)
+    with pytest.raises(GateMissing) as missing:
+        move_deal(ws, deal_id, "negotiation", {"amount": "9000"})
+    assert [(n.field, n.why) for n in missing.value.needs] == [
+        ("next_meeting_at", "to pass Discovery scheduled"),
+        ("decision_on", "to pass Qualified opportunity"),
+    ]
+    with pytest.raises(GateMissing) as missing:
+        move_deal(ws, deal_id, "negotiation")
+    assert needs_of(missing) == ["next_meeting_at", "decision_on", "amount"]
+    assert stage_of(ws, deal_id) == "contacted"
+    given = {"next_meeting_at": NEXT_WEEK, "decision_on": "2026-04-30"}
+    move_deal(ws, deal_id, "negotiation", given | {"amount": "9000"})
+    assert stage_of(ws, deal_id) == "negotiation"
+    [changes] = moves(ws, deal_id)
+    assert set(changes) == {"stage", "next_meeting_at", "decision_on", "amount"}
+
+    # Back down the funnel, parking or losing a deal passes no stage.
+    move_deal(ws, deal_id, "contacted")
+    assert stage_of(ws, deal_id) == "contacted"
+    move_deal(ws, deal_id, "nurture")
+    fresh = deal_in(ws)
+    with pytest.raises(GateMissing) as missing:
+        move_deal(ws, fresh, "lost")
+    assert needs_of(missing) == ["lost_reason"]
+    # Won straight from first contact owes the whole funnel, then its own.
+    with pytest.raises(GateMissing) as missing:
+        move_deal(ws, fresh, "won")
+    assert needs_of(missing) == [
+        "next_meeting_at",
+        "decision_on",
+        "amount",
+        "close_on",
+    ]
+
+
 def test_a_move_sets_only_known_fields(ws: Workspace) -> None:
     deal_id = deal_in(ws)
     with pytest.raises(CrmError, match="not a field a move can set"):

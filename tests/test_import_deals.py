@@ -219,13 +219,29 @@ def test_deals_move_refuses_a_gated_move_naming_what_is_missing(
     assert code == 0 and "Created deal #1 in Contacted" in out
     code, out = crm(db, "deals", "move", "1", "Proposal sent")
     assert code == 1
-    assert "cannot move to Proposal sent without: Amount" in out
-    assert "--set amount=" in out
+    # Straight from Contacted, the skipped stages' gates are asked too, in
+    # the order the stages come.
+    assert (
+        "cannot move to Proposal sent without: "
+        "Next meeting (to pass Discovery scheduled); "
+        "Decision date (to pass Qualified opportunity); "
+        "Amount (to enter Proposal sent)"
+    ) in out
+    assert "--set next_meeting_at=… --set decision_on=… --set amount=…" in out
     code, out = crm(
         db, "deals", "move", "1", "Closed lost", "--set", "lost_reason=other"
     )
     assert code == 1 and "Note on why it was lost" in out
-    code, out = crm(db, "deals", "move", "1", "Proposal sent", "--set", "amount=4000")
+    code, out = crm(
+        db,
+        "deals",
+        "move",
+        "1",
+        "Proposal sent",
+        *("--set", "next_meeting_at=2099-03-09 10:00"),
+        *("--set", "decision_on=2099-04-30"),
+        *("--set", "amount=4000"),
+    )
     assert code == 0 and "Proposal sent now" in out
     code, out = crm(db, "deals", "list", "--json", "--stage", "Proposal sent")
     [deal] = json.loads(out)

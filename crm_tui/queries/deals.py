@@ -131,6 +131,15 @@ def column_page(
     return with_next_steps(session, process, cards, now)
 
 
+def deal_card(
+    session: Session, process: Process, deal_id: int, now: datetime
+) -> Card | None:
+    """One deal as its card shows it (after a move, to show it in place)."""
+    rows = session.execute(_card_query().where(col(Deal.id) == deal_id))
+    cards = [Card(*row) for row in rows]
+    return with_next_steps(session, process, cards, now)[0] if cards else None
+
+
 def with_next_steps(
     session: Session, process: Process, cards: list[Card], now: datetime
 ) -> list[Card]:

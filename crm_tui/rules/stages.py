@@ -98,6 +98,16 @@ def missing_to_move(
     if from_key is not None and from_key != target.key:
         source = process.stage(from_key)
         needs.extend(_leave_needs(process, source, target, deal, now))
+        # A deal that jumps ahead still owes what each stage it skips would
+        # have asked on the way, in the order it would have been asked.
+        for passed in passed_stages(process, source, target):
+            for name in passed.requires:
+                if not has_value(name, deal.get(name), now):
+                    if name not in _fields(needs):
+                        needs.append(_need(process, name, f"to pass {passed.name}"))
+            for need in _leave_needs(process, passed, target, deal, now):
+                if need.field not in _fields(needs):
+                    needs.append(need)
     for name in target.requires:
         if not has_value(name, deal.get(name), now) and name not in _fields(needs):
             needs.append(_need(process, name, f"to enter {target.name}"))
@@ -112,6 +122,24 @@ def missing_to_move(
             why = f"a lost reason of {choice.label!r} needs a note"
             needs.append(_need(process, "lost_note", why))
     return needs
+
+
+def passed_stages(process: Process, source: Stage, target: Stage) -> list[Stage]:
+    """The selling stages a forward move from ``source`` to ``target`` skips,
+    in board order. Only a move along the funnel (to a later selling stage,
+    or to closed won) passes stages; moving back, parking a deal or closing
+    it lost passes none."""
+    if target.parked or target.closed == "lost":
+        return []
+    order = [s.key for s in process.stages]
+    start, end = order.index(source.key), order.index(target.key)
+    if end <= start:
+        return []
+    return [
+        stage
+        for stage in process.stages[start + 1 : end]
+        if stage.closed is None and not stage.parked
+    ]
 
 
 def _leave_needs(
