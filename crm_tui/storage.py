@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5_000
 WRITE_ATTEMPTS = 8
+NAP_SHORTEST = 0.0005
+NAP_JITTER = 0.0015
 
 T = TypeVar("T")
 
@@ -97,7 +99,7 @@ def _begin_immediate(dbapi_conn: sqlite3.Connection) -> None:
                 busy = "locked" in str(exc) or "busy" in str(exc)
                 if not busy or time.monotonic() > deadline:
                     raise
-                time.sleep(0.0005 + random.random() * 0.0015)
+                time.sleep(NAP_SHORTEST + random.random() * NAP_JITTER)
     finally:
         dbapi_conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
