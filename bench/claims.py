@@ -92,9 +92,12 @@ def run(size: int, repeat: int = 3) -> list[Figure]:
         rng = random.Random(3)
         # Overlapping picks, so the same lead is fought over by several reps.
         picks = [rng.sample(unowned, per_process) for _ in range(PROCESSES)]
-        # Fresh interpreters: nothing the suites before this one left in the
-        # runner (engines, threads, open files) is carried into the claimers.
-        context = multiprocessing.get_context("spawn")
+        # Claimers forked from a clean server process, not from the runner:
+        # nothing the suites before this one left in it (threads, engines,
+        # SQLite connections, which must not cross a fork) reaches them, and
+        # with the core imported once in that server they start at once.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["crm_tui.open", "crm_tui.services.leads"])
         go = context.Event()
         queue: multiprocessing.Queue[object] = context.Queue()
         workers = [
