@@ -37,7 +37,7 @@ class _Plan:
     defaults: dict[str, Any]  # values fixed in the statement (``version + 1``)
     binds: dict[str, Processor]
     columns: tuple[str, ...]  # what it returns
-    results: tuple[Processor | None, ...]
+    results: tuple[tuple[int, Processor], ...]  # the columns to convert
 
 
 class Prepared:
@@ -107,23 +107,30 @@ def _compile(statement: Executable, dialect: Dialect) -> _Plan:
         binds=binds,
         columns=tuple(column.key for column in returned),
         results=tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in returned
+            (index, process)
+            for index, column in enumerate(returned)
+            if (
+                process := column.type.dialect_impl(dialect).result_processor(
+                    dialect, None
+                )
+            )
         ),
     )
 
 
 def _arguments(plan: _Plan, params: Mapping[str, Any]) -> Any:
-    values = {**plan.defaults, **params}
+    values = {**plan.defaults, **params} if plan.defaults else dict(params)
     for name, process in plan.binds.items():
         values[name] = process(values[name])
     if plan.positional:
-        return tuple(values[name] for name in plan.names)
+        return tuple([values[name] for name in plan.names])
     return {name: values[name] for name in plan.names}
 
 
 def _processed(plan: _Plan, row: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(
-        value if process is None else process(value)
-        for value, process in zip(row, plan.results, strict=True)
-    )
+    if not plan.results:
+        return tuple(row)
+    values = list(row)
+    for index, process in plan.results:
+        values[index] = process(values[index])
+    return tuple(values)
