@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import Executable
 
 Processor = Callable[[Any], Any]
@@ -60,7 +61,11 @@ class Prepared:
     def rows(
         self, conn: Connection, params: Mapping[str, Any] | None = None
     ) -> list[tuple[Any, ...]]:
-        """Run once; the rows it returns (none for a plain write)."""
+        """Run once; the rows it returns (none for a plain write).
+
+        A driver error is raised as SQLAlchemy raises it (``OperationalError``
+        and the rest), so the write path retries a busy database and words a
+        read-only or locked one as it does for every other statement."""
         plan = self._plan(conn.dialect)
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -68,15 +73,14 @@ class Prepared:
             if cursor.description is None:
                 return []
             return [_processed(plan, row) for row in cursor.fetchall()]
-        finally:
-            cursor.close()
-
-    def run_many(self, conn: Connection, params: Sequence[Mapping[str, Any]]) -> None:
-        """Run once per set of parameters (a write; nothing is returned)."""
-        plan = self._plan(conn.dialect)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(plan.sql, [_arguments(plan, p) for p in params])
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(
+                plan.sql,
+                None,
+                exc,
+                conn.dialect.loaded_dbapi.Error,
+                dialect=conn.dialect,
+            ) from exc
         finally:
             cursor.close()
 

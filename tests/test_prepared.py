@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import IntegrityError
 
 from crm_tui.models import Lead
 from crm_tui.prepared import Prepared
@@ -53,3 +54,16 @@ def test_lists_to_expand_are_refused(ws: Workspace) -> None:
     )
     with ws.engine.connect() as conn, pytest.raises(ValueError, match="IN lists"):
         many.rows(conn, {"ids": [1, 2]})
+
+
+def test_driver_errors_come_as_sqlalchemy_raises_them(ws: Workspace) -> None:
+    # The write path retries and words errors by SQLAlchemy's classes.
+    [lead_id] = add_leads(ws, 1)
+    twice = Prepared(
+        LEADS.insert().from_select(
+            list(LEADS.c.keys()),
+            select(LEADS).where(LEADS.c.id == bindparam("lead_id")),
+        )
+    )
+    with ws.engine.begin() as conn, pytest.raises(IntegrityError):
+        twice.rows(conn, {"lead_id": lead_id})
