@@ -23,18 +23,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, select, text, update
+from sqlalchemy import Connection, Select, Table, bindparam, func, select, text, update
 from sqlalchemy.engine import RowMapping
 from sqlmodel import Session, SQLModel
 
+from crm_tui.clock import as_utc
 from crm_tui.models import Event
+from crm_tui.prepared import Prepared
 
 # Any constant: the advisory lock that queues PostgreSQL writers while they
 # seal, so the chain has one order. SQLite's BEGIN IMMEDIATE already does.
@@ -133,10 +135,97 @@ _SEAL = (
 )
 
 
+# The same, run on the driver's cursor (crm_tui.prepared): a claim is all
+# small statements, each of which SQLAlchemy would take longer to prepare
+# than SQLite takes to run, while the writer holds the lock.
+_MARK_NOW = Prepared(_MARK)
+_ANY_UNSEALED = Prepared(
+    select(_EVENTS.c.id)
+    .where(_EVENTS.c.id > bindparam("since"), _EVENTS.c.chain_seq.is_(None))
+    .limit(1)
+)
+
+
+def _newest(column: Any) -> Any:
+    return _HEAD.with_only_columns(column).scalar_subquery()
+
+
+# Where the chain stands, and the id the next event gets: under SQLite's
+# write lock one past the largest (SQLite's own rule for a new rowid), on
+# PostgreSQL the next from the column's sequence.
+_NEXT = {
+    "sqlite": Prepared(
+        select(
+            func.coalesce(func.max(_EVENTS.c.id), 0) + 1,
+            _newest(_EVENTS.c.chain_seq),
+            _newest(_EVENTS.c.chain_hash),
+        )
+    ),
+    "postgresql": Prepared(
+        select(
+            func.nextval(func.pg_get_serial_sequence("event", "id")),
+            _newest(_EVENTS.c.chain_seq),
+            _newest(_EVENTS.c.chain_hash),
+        )
+    ),
+}
+_SEALED_FIELDS = (
+    "id",
+    "at",
+    "user_id",
+    "entity",
+    "entity_id",
+    "action",
+    "changes",
+    "batch_id",
+    "row_hash",
+    "chain_seq",
+    "chain_hash",
+)
+_APPEND = Prepared(
+    _EVENTS.insert().values({name: bindparam(name) for name in _SEALED_FIELDS})
+)
+_PG_SEAL_LOCK = Prepared(select(func.pg_advisory_xact_lock(PG_SEAL_LOCK)))
+
+
 def mark(session: Session) -> int:
     """Where the log stands as a write begins: events after this are its own."""
-    since: int = session.connection().execute(_MARK).scalar_one()
+    since: int = _MARK_NOW.rows(session.connection())[0][0]
     return since
+
+
+def append(
+    conn: Connection, event: Mapping[str, Any], row: Mapping[str, Any] | None
+) -> int:
+    """Add one event to the log, sealed as it is written; returns its id.
+
+    For small writes on the hot path (a claim): one query and one insert,
+    where ``seal`` would insert, read back the event and its row, and
+    update. ``event`` holds the fields ``record`` takes, its changes plain
+    JSON values (``events.plain``); ``row`` is the whole row the event is
+    about as this write leaves it (an UPDATE's RETURNING of every column),
+    or None for an event about no versioned row. The caller changes that
+    row no further in this write.
+    """
+    if conn.dialect.name == "postgresql":
+        _PG_SEAL_LOCK.rows(conn)
+    [(event_id, seq, previous)] = _NEXT[conn.dialect.name].rows(conn)
+    values = {
+        "id": event_id,
+        # As the audit will read it back: in UTC.
+        "at": as_utc(event["at"]),
+        "user_id": event.get("user_id"),
+        "entity": event["entity"],
+        "entity_id": event["entity_id"],
+        "action": event["action"],
+        "changes": event.get("changes") or {},
+        "batch_id": event.get("batch_id"),
+        "row_hash": None if row is None else digest(dict(row)),
+        "chain_seq": (seq or 0) + 1,
+    }
+    values["chain_hash"] = event_hash(previous or GENESIS, values)  # type: ignore[arg-type]
+    _APPEND.rows(conn, values)
+    return int(event_id)
 
 
 def seal(session: Session, since: int) -> int:
@@ -145,6 +234,8 @@ def seal(session: Session, since: int) -> int:
     committed."""
     session.flush()
     conn = session.connection()
+    if not _ANY_UNSEALED.rows(conn, {"since": since}):
+        return 0  # the usual claim: its event was sealed as it was appended
     events = conn.execute(_UNSEALED, {"since": since}).all()
     if not events:
         return 0

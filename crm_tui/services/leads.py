@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlmodel import Session
 
+from crm_tui import ledger
 from crm_tui.errors import AlreadyTaken, NotFound
-from crm_tui.models import Event, Lead, User
+from crm_tui.models import Lead, User
+from crm_tui.prepared import Prepared
 from crm_tui.rules.lead_fields import BASIC_FIELDS as BASIC_FIELDS
 from crm_tui.rules.lead_fields import clean_lead_changes
 from crm_tui.services.edits import apply_edit
@@ -19,9 +21,11 @@ from crm_tui.workspace import Workspace
 _leads = Lead.__table__  # type: ignore[attr-defined]
 _users = User.__table__  # type: ignore[attr-defined]
 
-# Built once: a rep claims leads all day, several reps at once, and building
-# a statement costs more than running it.
-_CLAIM = (
+# Built once and run on the driver's cursor (crm_tui.prepared): a rep claims
+# leads all day, several reps at once, and each statement of a claim runs
+# while the claimer holds the write lock. It returns the whole row, which
+# the event's seal fingerprints without reading the lead again.
+_CLAIM = Prepared(
     update(_leads)
     .where(_leads.c.id == bindparam("lead_id"), _leads.c.owner_id.is_(None))
     .values(
@@ -30,14 +34,13 @@ _CLAIM = (
         updated_at=bindparam("now"),
         version=_leads.c.version + 1,
     )
-    .returning(_leads.c.id, _leads.c.name, _leads.c.status)
+    .returning(*_leads.c)
 )
-_OWNER_OF = (
-    select(_users.c.id, _users.c.name)
+_OWNER_OF = Prepared(
+    select(_leads.c.owner_id, _users.c.name)
     .select_from(_leads.outerjoin(_users, _users.c.id == _leads.c.owner_id))
     .where(_leads.c.id == bindparam("lead_id"))
 )
-_CLAIMED_EVENT = insert(Event.__table__)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -54,20 +57,24 @@ def claim_lead(ws: Workspace, lead_id: int) -> ClaimedLead:
     same instant, exactly one gets the lead and the other is told who did.
     """
     user_id = ws.user_id
+    # A lead a colleague already took is refused from a plain read, so the
+    # "no" does not queue for the write lock behind the colleague's claims
+    # (nothing hands a lead back to the inbox, so taken stays taken). A read
+    # that finds the lead free decides nothing: the conditional update does.
+    with ws.engine.connect() as conn:
+        _refuse_if_taken(conn, lead_id, user_id)
 
     def claim(session: Session) -> ClaimedLead:
         now = ws.clock.now()
         conn = session.connection()
         params = {"lead_id": lead_id, "user_id": user_id, "now": now}
-        row = conn.execute(_CLAIM, params).first()
-        if row is None:
-            owner = conn.execute(_OWNER_OF, {"lead_id": lead_id}).first()
-            if owner is None:
-                raise NotFound(f"There is no lead #{lead_id}.")
-            who = "you" if owner.id == user_id else owner.name or "?"
-            raise AlreadyTaken(f"Lead #{lead_id} is already claimed by {who}.")
-        conn.execute(
-            _CLAIMED_EVENT,
+        claimed = _CLAIM.rows(conn, params)
+        if not claimed:
+            _refuse_if_taken(conn, lead_id, user_id)
+            raise AssertionError(f"lead #{lead_id} is free but was not claimed")
+        row = dict(zip(_CLAIM.columns(conn), claimed[0], strict=True))
+        ledger.append(
+            conn,
             {
                 "at": now,
                 "user_id": user_id,
@@ -78,12 +85,23 @@ def claim_lead(ws: Workspace, lead_id: int) -> ClaimedLead:
                     "owner": [None, ws.user_name],
                     "status": ["new", "working"],
                 },
-                "batch_id": None,
             },
+            row,
         )
-        return ClaimedLead(row.id, row.name, row.status)
+        return ClaimedLead(row["id"], row["name"], row["status"])
 
     return ws.write(claim)
+
+
+def _refuse_if_taken(conn: Connection, lead_id: int, user_id: int) -> None:
+    """Raise what a rep is told when the lead is not there to claim."""
+    found = _OWNER_OF.rows(conn, {"lead_id": lead_id})
+    if not found:
+        raise NotFound(f"There is no lead #{lead_id}.")
+    owner_id, name = found[0]
+    if owner_id is not None:
+        who = "you" if owner_id == user_id else name or "?"
+        raise AlreadyTaken(f"Lead #{lead_id} is already claimed by {who}.")
 
 
 def edit_lead(
