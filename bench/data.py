@@ -11,11 +11,27 @@ import csv
 import json
 import random
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crm_tui.schema import upgrade
 from crm_tui.storage import make_engine, sqlite_url
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection that commits and closes: closing the last connection
+    moves the WAL into the file, so a plain copy of a fresh cache holds
+    its rows (``with sqlite3.connect()`` commits but leaves it open)."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
 
 CACHE = Path(__file__).resolve().parent / ".cache"
 SEED = 7
@@ -41,7 +57,7 @@ def empty_database(path: Path) -> Path:
     engine = make_engine(sqlite_url(str(path)))
     upgrade(engine)
     engine.dispose()
-    with sqlite3.connect(path) as conn:
+    with _writing(path) as conn:
         conn.executemany(
             'INSERT INTO "user" (name, display_name, role, active, time_zone,'
             " territories, languages, created_at, version)"
@@ -114,7 +130,7 @@ def leads_database(count: int) -> Path:
         return path
     empty_database(path)
     rng = random.Random(SEED)
-    with sqlite3.connect(path) as conn:
+    with _writing(path) as conn:
         step = 100_000
         for start in range(0, count, step):
             conn.executemany(
@@ -191,7 +207,7 @@ def deals_database(open_deals: int, stages: list[str]) -> Path:
                 at,
             )
         )
-    with sqlite3.connect(path) as conn:
+    with _writing(path) as conn:
         conn.executemany(
             "INSERT INTO deal (title, kind, stage, position, amount, currency,"
             " owner_id, next_meeting_at, decision_on, needs_handoff,"
