@@ -121,6 +121,7 @@ _JOURNEY: list[tuple[str, dict[str, str]]] = [
     ("proposal", {"amount": "18000"}),
     ("negotiation", {}),
 ]
+_EVERY_GATE = {key: value for _, values in _JOURNEY for key, value in values.items()}
 _ANSWERS = {
     "fit": "strong",
     "urgency": "this quarter",
@@ -163,8 +164,11 @@ def work_the_pipeline(ws: Workspace) -> None:
             for stage, values in _JOURNEY[: n % (len(_JOURNEY) + 1)]:
                 move_deal(seat, deal_id, stage, _dated(values, today))
         for deal_id in deal_ids[-2:-1]:
+            # A win passes every stage still ahead of the deal: their gates
+            # ask what the journey would have given.
             close_on = (today - timedelta(days=2)).isoformat()
-            move_deal(seat, deal_id, "won", {"amount": "24000", "close_on": close_on})
+            won = _dated(_EVERY_GATE, today) | {"amount": "24000", "close_on": close_on}
+            move_deal(seat, deal_id, "won", won)
         for deal_id in deal_ids[-1:]:
             move_deal(seat, deal_id, "lost", {"lost_reason": "competitor"})
 

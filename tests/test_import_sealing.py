@@ -73,9 +73,15 @@ def test_a_lead_changed_behind_the_apps_back_after_an_import_shows(
     assert audited(ws) == ["rows changed without an event: lead #2"]
 
 
+def sqlite_only(ws: Workspace) -> None:
+    if ws.engine.dialect.name != "sqlite":
+        pytest.skip("imports seal in bulk on SQLite; PostgreSQL seals as it writes")
+
+
 def test_the_bulk_image_of_a_row_is_what_a_re_read_hashes(
     ws: Workspace, tmp_path: Path
 ) -> None:
+    sqlite_only(ws)
     add_leads(ws, 2)
     path = tmp_path / "export.csv"
     path.write_text(EXPORT, encoding="utf-8")
@@ -110,6 +116,7 @@ def test_the_fast_digest_is_the_ledgers_digest(value: object) -> None:
 
 
 def test_values_sqlite_would_change_are_not_vouched_for(ws: Workspace) -> None:
+    sqlite_only(ws)
     # An int in a text column comes back as text, True in an integer one as 1.
     with Session(ws.engine) as session:
         shape = bulk_rows(Lead.__table__, session.connection().dialect)  # type: ignore[attr-defined]
