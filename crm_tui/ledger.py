@@ -70,22 +70,23 @@ def versioned_tables() -> dict[str, Table]:
     }
 
 
+# What an event's chain hash covers: all of it but the hash itself.
+CHAINED_FIELDS = (
+    "id",
+    "at",
+    "user_id",
+    "entity",
+    "entity_id",
+    "action",
+    "changes",
+    "batch_id",
+    "row_hash",
+    "chain_seq",
+)
+
+
 def event_hash(previous: str, event: RowMapping) -> str:
-    fields = {
-        key: event[key]
-        for key in (
-            "id",
-            "at",
-            "user_id",
-            "entity",
-            "entity_id",
-            "action",
-            "changes",
-            "batch_id",
-            "row_hash",
-            "chain_seq",
-        )
-    }
+    fields = {key: event[key] for key in CHAINED_FIELDS}
     return digest([previous, fields])
 
 
@@ -169,19 +170,7 @@ _NEXT = {
         )
     ),
 }
-_SEALED_FIELDS = (
-    "id",
-    "at",
-    "user_id",
-    "entity",
-    "entity_id",
-    "action",
-    "changes",
-    "batch_id",
-    "row_hash",
-    "chain_seq",
-    "chain_hash",
-)
+_SEALED_FIELDS = (*CHAINED_FIELDS, "chain_hash")
 _APPEND = Prepared(
     _EVENTS.insert().values({name: bindparam(name) for name in _SEALED_FIELDS})
 )

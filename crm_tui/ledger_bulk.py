@@ -29,7 +29,13 @@ from sqlalchemy import Dialect, Integer, String, Table, bindparam, func, select
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Session
 
-from crm_tui.ledger import GENESIS, _plain, row_hashes, versioned_tables
+from crm_tui.ledger import (
+    CHAINED_FIELDS,
+    GENESIS,
+    _plain,
+    row_hashes,
+    versioned_tables,
+)
 from crm_tui.models import Event
 
 _EVENTS: Table = Event.__table__  # type: ignore[attr-defined]
@@ -191,20 +197,7 @@ def _stored_as(kind: TypeEngine[Any]) -> TypeEngine[Any]:
 
 
 # The fields ``ledger.event_hash`` chains, sorted as the canonical JSON is.
-_CHAINED = sorted(
-    (
-        "id",
-        "at",
-        "user_id",
-        "entity",
-        "entity_id",
-        "action",
-        "changes",
-        "batch_id",
-        "row_hash",
-        "chain_seq",
-    )
-)
+_CHAINED = sorted(CHAINED_FIELDS)
 
 
 _CHAINS_ALL_BUT_ITS_HASH = set(_CHAINED) == set(_EVENTS.c.keys()) - {"chain_hash"}
