@@ -31,6 +31,7 @@ from crm_tui.rules.stages import (
     parse_value,
     tasks_on_entry,
 )
+from crm_tui.services.tasks import create_task
 from crm_tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -252,16 +253,16 @@ def _enter(
     if stage.closed:
         _close_open_tasks(session, ws, deal.id, stage, now)
     for spec in tasks_on_entry(ws.process, stage, now):
-        _add_task(
+        create_task(
             session,
-            ws,
             kind=spec.kind,
             title=spec.title,
             due_at=spec.due_at,
             owner_id=deal.owner_id,
             deal_id=deal.id,
             account_id=deal.account_id,
-            now=now,
+            at=now,
+            by=ws.user_id,
         )
     if stage.closed == "won":
         _on_won(session, ws, deal)
@@ -579,9 +580,8 @@ def add_task(
             if deal is None:
                 raise NotFound(f"There is no deal #{deal_id}.")
             account_id = deal.account_id
-        return _add_task(
+        return create_task(
             session,
-            ws,
             kind=kind,
             title=title,
             due_at=due_at,
@@ -589,53 +589,11 @@ def add_task(
             deal_id=deal_id,
             lead_id=lead_id,
             account_id=account_id,
-            now=ws.clock.now(),
+            at=ws.clock.now(),
+            by=ws.user_id,
         )
 
     return ws.write(add)
-
-
-def _add_task(
-    session: Session,
-    ws: Workspace,
-    *,
-    kind: str,
-    title: str,
-    due_at: datetime,
-    owner_id: int | None,
-    now: datetime,
-    deal_id: int | None = None,
-    lead_id: int | None = None,
-    account_id: int | None = None,
-) -> Task:
-    task = Task(
-        kind=kind,
-        title=title,
-        due_at=due_at,
-        owner_id=owner_id,
-        deal_id=deal_id,
-        lead_id=lead_id,
-        account_id=account_id,
-        created_at=now,
-    )
-    session.add(task)
-    session.flush()
-    assert task.id is not None
-    record(
-        session,
-        at=now,
-        user_id=ws.user_id,
-        entity="task",
-        entity_id=task.id,
-        action="created",
-        changes={
-            "title": [None, title],
-            "due_at": [None, plain(due_at)],
-            "deal_id": [None, deal_id],
-            "lead_id": [None, lead_id],
-        },
-    )
-    return task
 
 
 def complete_task(

@@ -39,6 +39,7 @@ from crm_tui.rules.handoff import (
 )
 from crm_tui.services.edits import Conflict, apply_edit
 from crm_tui.services.roles import RANKS
+from crm_tui.services.tasks import create_task
 from crm_tui.services.users import find_user
 from crm_tui.workspace import Workspace
 
@@ -379,31 +380,17 @@ def _create_onboarding_task(
     if template is None:
         return None
     now = ws.clock.now()
-    task = Task(
+    return create_task(
+        session,
         kind=template.kind,
         title=f"{template.title}: {account.name}",
         due_at=due_at(template, now, ws.process),
         owner_id=account.implementation_owner_id or ws.user_id,
         deal_id=handoff.deal_id,
         account_id=account.id,
-        created_at=now,
-    )
-    session.add(task)
-    session.flush()
-    assert task.id is not None
-    record(
-        session,
         at=now,
-        user_id=ws.user_id,
-        entity="task",
-        entity_id=task.id,
-        action="created",
-        changes={
-            "title": [None, task.title],
-            "due_at": [None, task.due_at.isoformat()],
-        },
+        by=ws.user_id,
     )
-    return task
 
 
 def due_at(template: TaskTemplate, now: datetime, process: Process) -> datetime:

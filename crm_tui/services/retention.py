@@ -19,8 +19,9 @@ from sqlmodel import Session, col, select
 
 from crm_tui.errors import CrmError, NotFound
 from crm_tui.events import record
-from crm_tui.models import Account, Deal, Promise, SupportIssue, Task
+from crm_tui.models import Account, Deal, Promise, SupportIssue
 from crm_tui.services.edits import apply_edit
+from crm_tui.services.tasks import create_task
 from crm_tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -72,29 +73,18 @@ def create_due_renewal_tasks(ws: Workspace) -> list[int]:
             )
             if marked.rowcount == 0:  # type: ignore[attr-defined]
                 continue
-            task = Task(
+            task = create_task(
+                session,
                 kind="renewal",
                 title=f"Renewal of {account.name} on {account.renewal_on:%Y-%m-%d}",
                 due_at=now,
                 owner_id=account.relationship_owner_id or account.owner_id,
                 account_id=account.id,
-                created_at=now,
-            )
-            session.add(task)
-            session.flush()
-            assert task.id is not None
-            record(
-                session,
                 at=now,
-                user_id=None,
-                entity="task",
-                entity_id=task.id,
-                action="created",
-                changes={
-                    "title": [None, task.title],
-                    "reason": [None, f"renewal in {(account.renewal_on - day).days}d"],
-                },
+                by=None,
+                reason=f"renewal in {(account.renewal_on - day).days}d",
             )
+            assert task.id is not None
             created.append(task.id)
         return created
 
