@@ -432,6 +432,9 @@ class BoardScreen(CrmScreen[None]):
         self._filter = BoardFilter()
         self._owner_label = "everyone"
         self._generation = 0
+        # The generation last drawn: behind ``_generation`` while a read of
+        # the board is under way.
+        self._drawn = 0
         self._focus = Focus()
         # Where the focus should land once the next load arrives.
         self._follow: tuple[str, int] | None = None
@@ -516,6 +519,7 @@ class BoardScreen(CrmScreen[None]):
     def on_board_loaded(self, message: BoardLoaded) -> None:
         if message.generation != self._generation:
             return
+        self._drawn = message.generation
         self._loaded = True
         if self._spinner is not None:
             self._spinner.stop()
@@ -768,6 +772,12 @@ class BoardScreen(CrmScreen[None]):
         self._focus = Focus(self.columns.index(target), 0)
         self._show_state()
         self._set_focus(self._focus)
+        if self._drawn != self._generation:
+            # A read of the board (a colleague's change, say) was under way
+            # as the card moved and may predate the move: read again, and
+            # land on the moved card rather than where it was.
+            self._follow = (message.stage, message.deal_id)
+            self.reload()
 
     def on_move_failed(self, message: MoveFailed) -> None:
         self._busy = False
