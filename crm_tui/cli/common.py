@@ -7,8 +7,10 @@ import json
 import shutil
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -67,21 +69,44 @@ def demo_user() -> str:
 
 
 def ensure_demo_copy() -> Any:
-    """The demo database in the user data folder, copied from
-    ``crm.db.example`` the first time (and built from ``data/`` if the
-    example is missing)."""
+    """The demo database in the user data folder, made the first time:
+    copied from ``crm.db.example`` when that was built in the last few
+    hours, else built afresh from ``data/`` (a few seconds). The demo's
+    late and due-soon leads are set relative to when it was built, so an
+    old copy would show every lead late."""
     from crm_tui.config import EXAMPLE_DB, demo_db_path
 
     target = demo_db_path()
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        if EXAMPLE_DB.exists():
+        if _built_lately(EXAMPLE_DB):
             shutil.copyfile(EXAMPLE_DB, target)
         else:
             from crm_tui.demo import build_demo
 
+            typer.echo("Building the demo for today (a few seconds)…", err=True)
             build_demo(target)
     return target
+
+
+# How old the example may be and still make a believable demo inbox.
+DEMO_FRESH_FOR = timedelta(hours=6)
+
+
+def _built_lately(example: Path) -> bool:
+    """Whether ``example``'s newest event is recent enough to copy."""
+    import sqlite3
+
+    if not example.exists():
+        return False
+    with closing(sqlite3.connect(f"file:{example}?mode=ro", uri=True)) as conn:
+        (newest,) = conn.execute("SELECT max(at) FROM event").fetchone()
+    if newest is None:
+        return False
+    built = datetime.fromisoformat(newest)
+    if built.tzinfo is None:
+        built = built.replace(tzinfo=UTC)
+    return datetime.now(UTC) - built < DEMO_FRESH_FOR
 
 
 def print_json(value: Any) -> None:
