@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlmodel import Session
@@ -52,3 +52,32 @@ def record(
             batch_id=batch_id,
         )
     )
+
+
+class _NewRow(Protocol):
+    id: int | None
+
+
+def add_created(
+    session: Session,
+    row: _NewRow,
+    *,
+    entity: str,
+    at: datetime,
+    by: int | None,
+    changes: dict[str, Any],
+) -> int:
+    """Add ``row``, give it its id and log its creation; returns the id."""
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    record(
+        session,
+        at=at,
+        user_id=by,
+        entity=entity,
+        entity_id=row.id,
+        action="created",
+        changes=changes,
+    )
+    return row.id

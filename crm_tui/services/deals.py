@@ -19,7 +19,7 @@ from sqlalchemy import func, select, tuple_, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError, NotFound, StaleEdit
-from crm_tui.events import plain, record
+from crm_tui.events import add_created, plain, record
 from crm_tui.models import Activity, Deal, Task, User
 from crm_tui.process import Process, Stage
 from crm_tui.rules.stages import (
@@ -128,20 +128,9 @@ def create_deal(
             updated_at=now,
             **typed,
         )
-        session.add(deal)
-        session.flush()
-        assert deal.id is not None
         changes: dict[str, Any] = {"stage": [None, target.key], "title": [None, title]}
         changes.update({k: [None, plain(v)] for k, v in typed.items()})
-        record(
-            session,
-            at=now,
-            user_id=user_id,
-            entity="deal",
-            entity_id=deal.id,
-            action="created",
-            changes=changes,
-        )
+        add_created(session, deal, entity="deal", at=now, by=user_id, changes=changes)
         _enter(session, ws, deal, target, now)
         return deal
 

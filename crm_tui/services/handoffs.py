@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from crm_tui.errors import CrmError, NotAllowed, NotFound
-from crm_tui.events import record
+from crm_tui.events import add_created, record
 from crm_tui.models import Account, Contact, Deal, Handoff, HandoffItem, Promise, Task
 from crm_tui.process import Process, TaskTemplate
 from crm_tui.rules.handoff import (
@@ -83,16 +83,12 @@ def _give_an_account(session: Session, ws: Workspace, deal: Deal) -> None:
         created_at=now,
         updated_at=now,
     )
-    session.add(account)
-    session.flush()
-    assert account.id is not None
-    record(
+    add_created(
         session,
-        at=now,
-        user_id=ws.user_id,
+        account,
         entity="account",
-        entity_id=account.id,
-        action="created",
+        at=now,
+        by=ws.user_id,
         changes={"name": [None, account.name], "from_deal": [None, deal.id]},
     )
     deal.account_id = account.id
@@ -545,16 +541,12 @@ def _as_contact(
             role=person.role,
             created_at=now,
         )
-        session.add(found)
-        session.flush()
-        assert found.id is not None
-        record(
+        add_created(
             session,
-            at=now,
-            user_id=ws.user_id,
+            found,
             entity="contact",
-            entity_id=found.id,
-            action="created",
+            at=now,
+            by=ws.user_id,
             changes={"name": [None, person.name], "role": [None, person.role]},
         )
     elif found.role != person.role:

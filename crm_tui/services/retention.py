@@ -18,7 +18,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from crm_tui.errors import CrmError, NotFound
-from crm_tui.events import record
+from crm_tui.events import add_created, record
 from crm_tui.models import Account, Deal, Promise, SupportIssue
 from crm_tui.services.edits import apply_edit
 from crm_tui.services.tasks import create_task
@@ -127,16 +127,12 @@ def open_follow_on_deal(
             created_at=now,
             updated_at=now,
         )
-        session.add(deal)
-        session.flush()
-        assert deal.id is not None
-        record(
+        add_created(
             session,
-            at=now,
-            user_id=ws.user_id,
+            deal,
             entity="deal",
-            entity_id=deal.id,
-            action="created",
+            at=now,
+            by=ws.user_id,
             changes={
                 "kind": [None, kind],
                 "account": [None, account.name],

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from crm_tui.events import plain, record
+from crm_tui.events import add_created, plain
 from crm_tui.models import Task
 
 
@@ -38,9 +38,6 @@ def create_task(
         account_id=account_id,
         created_at=at,
     )
-    session.add(task)
-    session.flush()
-    assert task.id is not None
     changes: dict[str, object] = {
         "title": [None, title],
         "due_at": [None, plain(due_at)],
@@ -49,13 +46,5 @@ def create_task(
     }
     if reason is not None:
         changes["reason"] = [None, reason]
-    record(
-        session,
-        at=at,
-        user_id=by,
-        entity="task",
-        entity_id=task.id,
-        action="created",
-        changes=changes,
-    )
+    add_created(session, task, entity="task", at=at, by=by, changes=changes)
     return task
