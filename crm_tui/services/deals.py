@@ -31,7 +31,7 @@ from crm_tui.rules.stages import (
     parse_value,
     tasks_on_entry,
 )
-from crm_tui.services.tasks import create_task
+from crm_tui.services.tasks import create_task, mark_done
 from crm_tui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -281,20 +281,7 @@ def _close_open_tasks(
         .all()
     )
     for task_id in open_ids:
-        session.execute(
-            update(Task)
-            .where(col(Task.id) == task_id)
-            .values(done_at=now, outcome=outcome, version=col(Task.version) + 1)
-        )
-        record(
-            session,
-            at=now,
-            user_id=ws.user_id,
-            entity="task",
-            entity_id=task_id,
-            action="completed",
-            changes={"done_at": [None, plain(now)], "outcome": [None, outcome]},
-        )
+        mark_done(session, task_id, outcome=outcome, at=now, by=ws.user_id)
 
 
 def _on_won(session: Session, ws: Workspace, deal: Deal) -> None:
@@ -600,23 +587,12 @@ def complete_task(
         if task.done_at is not None:
             raise CrmError(f"Task #{task_id} is already done.")
         now = ws.clock.now()
-        result = session.execute(
-            update(Task)
-            .where(col(Task.id) == task_id, col(Task.done_at).is_(None))
-            .values(done_at=now, outcome=outcome.strip(), version=Task.version + 1)
+        done = mark_done(
+            session, task_id, outcome=outcome.strip(), at=now, by=ws.user_id
         )
-        if result.rowcount == 0:  # type: ignore[attr-defined]
+        if not done:
             raise CrmError(f"Task #{task_id} is already done.")
         session.refresh(task)
-        record(
-            session,
-            at=now,
-            user_id=ws.user_id,
-            entity="task",
-            entity_id=task_id,
-            action="completed",
-            changes={"done_at": [None, plain(now)], "outcome": [None, outcome.strip()]},
-        )
         _add_activity(
             session,
             ws,

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 
-from crm_tui.events import add_created, plain
+from crm_tui.events import add_created, plain, record
 from crm_tui.models import Task
 
 
@@ -48,3 +49,27 @@ def create_task(
         changes["reason"] = [None, reason]
     add_created(session, task, entity="task", at=at, by=by, changes=changes)
     return task
+
+
+def mark_done(
+    session: Session, task_id: int, *, outcome: str, at: datetime, by: int | None
+) -> bool:
+    """Mark an open task done and log it; False when it was done already
+    (someone else finished it first)."""
+    result = session.execute(
+        update(Task)
+        .where(col(Task.id) == task_id, col(Task.done_at).is_(None))
+        .values(done_at=at, outcome=outcome, version=col(Task.version) + 1)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        return False
+    record(
+        session,
+        at=at,
+        user_id=by,
+        entity="task",
+        entity_id=task_id,
+        action="completed",
+        changes={"done_at": [None, plain(at)], "outcome": [None, outcome]},
+    )
+    return True
