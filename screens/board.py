@@ -143,8 +143,20 @@ class CardList(ScrollView, can_focus=False):
             top += 1 + drawn.height  # a blank line above each card
         if self.focused is not None and self.focused >= len(self._drawn):
             self.focused = None
-        self.virtual_size = Size(0, top)
+        self._resize(Size(0, top))
         self.refresh()
+
+    def _resize(self, size: Size) -> None:
+        """Set the lists' scrolling height. Textual lays the whole screen out
+        again for every new virtual size (a third of a card move's time on a
+        500-card board); the column's own size never follows it, so unless
+        the scroll bar comes or goes, the bar is told the new height alone."""
+        height = self.size.height
+        if not height or (size.height > height) != (self.virtual_size.height > height):
+            self.virtual_size = size
+            return
+        self.set_reactive(CardList.virtual_size, size)
+        self._scroll_update(size)
 
     def set_focused(self, index: int | None) -> None:
         """Highlight the card at ``index`` (None: no card) and scroll to it."""
@@ -248,7 +260,8 @@ class StageColumn(Vertical):
         shown = (
             f"{count:,} deal{'s' if count != 1 else ''} · {money(self.totals.amount)}"
         )
-        self.query_one(".column-totals", Static).update(shown)
+        # One line, always: its size never changes, so no relayout.
+        self.query_one(".column-totals", Static).update(shown, layout=False)
 
     def set_cards(self, cards: list[Card], now: datetime, *, first: bool) -> None:
         """Show a first page (replacing what was there) or append the next."""
