@@ -188,10 +188,14 @@ def _against_peer(cards: int, stages: list[str]) -> list[Figure]:
         )
         return []
     with tempfile.TemporaryDirectory() as tmp:
-        # The probe moves a card: on a copy, so the cache stays as generated.
-        board = Path(tmp) / "board.db"
-        shutil.copyfile(deals_database(cards, stages), board)
-        ours = probe(BOARD_PROBE, str(board), "moves")
+        # The probe moves a card: on a fresh copy each run, so the cache stays
+        # as generated and every run starts from the same board.
+        runs = []
+        for run in range(3):
+            board = Path(tmp) / f"board-{run}.db"
+            shutil.copyfile(deals_database(cards, stages), board)
+            runs.append(probe(BOARD_PROBE, str(board), "moves"))
+        ours = {key: _median(runs, key) for key in runs[0]}
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         # kanban-tui makes its folders under XDG homes at import: keep them
@@ -216,22 +220,24 @@ def _against_peer(cards: int, stages: list[str]) -> list[Figure]:
             note=f"(app up in {ours['started']:.2f} s, "
             f"board {ours['ready'] - ours['started']:.2f} s after b)",
         ),
+        # A move is timed in CPU, as the issue measured the peer's ("a focus
+        # move costs about 1.1 s of CPU"): the pilot's own pacing, sleeps
+        # while it waits for the screen to settle, is most of our wall time.
         Figure(
-            f"board focus move, {cards} cards",
-            ours["focus"],
-            theirs["focus"],
+            f"board focus move, {cards} cards (CPU)",
+            ours["focus_cpu"],
+            theirs["focus_cpu"],
             peer,
             0.1,
-            note=f"(CPU {ours['focus_cpu'] * 1000:.0f} vs "
-            f"{theirs['focus_cpu'] * 1000:.0f} ms)",
+            note=f"(wall {ours['focus'] * 1000:.0f} vs "
+            f"{theirs['focus'] * 1000:.0f} ms)",
         ),
         Figure(
-            f"board card move, {cards} cards",
-            ours["move"],
-            theirs["move"],
+            f"board card move, {cards} cards (CPU)",
+            ours["move_cpu"],
+            theirs["move_cpu"],
             peer,
             0.01,
-            note=f"(CPU {ours['move_cpu'] * 1000:.0f} vs "
-            f"{theirs['move_cpu'] * 1000:.0f} ms)",
+            note=f"(wall {ours['move'] * 1000:.0f} vs {theirs['move'] * 1000:.0f} ms)",
         ),
     ]
