@@ -86,6 +86,16 @@ class PageLoaded(Message):
         self.problem = problem
 
 
+class ListCounted(Message):
+    """How many leads the list holds and how many are late, each up to the
+    cap, for the load of ``generation``."""
+
+    def __init__(self, counts: tuple[int, int], generation: int) -> None:
+        super().__init__()
+        self.counts = counts
+        self.generation = generation
+
+
 class RowsRefreshed(Message):
     """Leads an action touched, as they are now; ``gone`` left the list."""
 
@@ -275,7 +285,9 @@ class TriageScreen(TriageActions[None]):
                 catch_up(self._ws)
                 self.check_may_view()
             page, next_page = self._fetch(start, search or None, now, limit)
-            counts = None
+            # The rows go on screen first; the title's counts follow them
+            # (counting up to the cap takes longer than the page itself).
+            self.post_message(PageLoaded(page, None, generation, first, next_page))
             if first:
                 with self._ws.read() as session:
                     counts = triage_counts(
@@ -285,12 +297,11 @@ class TriageScreen(TriageActions[None]):
                         now=now,
                         search=search or None,
                     )
+                self.post_message(ListCounted(counts, generation))
         except CrmError as error:
             self.post_message(
                 PageLoaded([], (0, 0), generation, True, None, problem=str(error))
             )
-            return
-        self.post_message(PageLoaded(page, counts, generation, first, next_page))
 
     def check_may_view(self) -> None:
         """Refuse (with a CrmError) a list the user may not see."""
@@ -363,6 +374,11 @@ class TriageScreen(TriageActions[None]):
         self._show_state()
         self._load_more()
 
+    def on_list_counted(self, message: ListCounted) -> None:
+        if message.generation == self._generation:
+            self._count, self._late = message.counts
+            self._show_state()
+
     def _cells(self, row: TriageRow) -> list[str | Text]:
         def text(value: str | None) -> Text:
             # A value wider than its column ends in "…", so the rep sees it
@@ -397,9 +413,12 @@ class TriageScreen(TriageActions[None]):
 
     def _show_state(self) -> None:
         """The title's counts, and the friendly line when nothing is left."""
-        count = self._count or 0
-        noun = self.NOUN[0] if count == 1 else self.NOUN[1]
-        title = f"{self.TITLE_TEXT} · {_counted(count)} {noun}"
+        count = self._count
+        if count is None:  # the first page is here, its count not yet
+            title = self.TITLE_TEXT
+        else:
+            noun = self.NOUN[0] if count == 1 else self.NOUN[1]
+            title = f"{self.TITLE_TEXT} · {_counted(count)} {noun}"
         if self._search:
             title += " matching"
         if self._late and self.SCOPE != "breaches":
