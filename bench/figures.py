@@ -31,7 +31,7 @@ class Figure:
         return (
             f"{mark} {self.name:<44} ours {_fmt(self.ours, self.unit):>10}  "
             f"{self.baseline_name} {_fmt(self.baseline, self.unit):>10}  "
-            f"ratio {self.ratio:6.2f} (target ≤ {self.target:g})"
+            f"ratio {self.ratio:6.2f} (target ≤ {self.target:.3g})"
             + (f"  {self.note}" if self.note else "")
         )
 
