@@ -32,8 +32,8 @@ FIGURES = [
 ]
 PEER_FIGURES = [
     "board ready, 20 cards",
-    "board focus move, 20 cards",
-    "board card move, 20 cards",
+    "board focus move, 20 cards (CPU)",
+    "board card move, 20 cards (CPU)",
 ]
 
 
