@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
+from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 
-from crm_tui.errors import DatabaseProblem
+from crm_tui.errors import CrmError, DatabaseProblem
 from crm_tui.files import check_whole
 from crm_tui.live import ChangeWatch, watch
 from crm_tui.workspace import Workspace
@@ -149,6 +151,23 @@ class CrmApp(App[None]):
             self.call_from_thread(self.exit, return_code=1)
         else:
             self.ws.unchecked = False
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        # A refusal met as a key's screen opens (a broken process file, say)
+        # is one line on screen, and the rep stays where they were; Textual
+        # would show a traceback and exit.
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except CrmError as error:
+            if isinstance(error, DatabaseProblem):
+                raise
+            self.notify(str(error), title="Could not do that", severity="error")
+            return True
 
     def action_handoffs(self, scope: Scope) -> None:
         """Open my hand-off queue, or every hand-off waiting."""

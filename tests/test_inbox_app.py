@@ -7,15 +7,17 @@ import asyncio
 import inspect
 import io
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from rich.console import Console
-from sqlmodel import select
+from sqlmodel import Session, select
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from crm_tui.clock import FixedClock
-from crm_tui.models import Lead, User
+from crm_tui.models import Lead, Setting, User
 from crm_tui.services.leads import claim_lead
+from crm_tui.services.rules import PROCESS_SETTING
 from crm_tui.workspace import Workspace
 from screens.app import CrmApp
 from screens.format import age
@@ -344,3 +346,26 @@ def test_every_key_is_a_palette_command(ws: Workspace) -> None:
         assert "Inbox zero: no unowned leads." in shown(app, "#inbox-empty")
 
     drive(CrmApp(ws), scenario)
+
+
+def test_a_broken_process_file_is_one_line_when_the_board_opens_and_the_app_stays(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    broken = tmp_path / "live.toml"
+    broken.write_text("garbage = = =\n", encoding="utf-8")
+
+    def point_at_it(session: Session) -> None:
+        session.add(Setting(key=PROCESS_SETTING, value=str(broken)))
+
+    ws.write(point_at_it)
+    app = CrmApp(as_user(ws, "alex"), live=False)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, InboxScreen)
+        assert app.is_running
+        shown = [n.message for n in app._notifications]
+        assert any("live.toml is not valid TOML" in line for line in shown), shown
+
+    drive(app, scenario)
