@@ -189,3 +189,25 @@ def test_real_exports(name: str, columns: int, rows: int) -> None:
     assert len(table.rows) == rows
     assert table.rows[-1].number == rows + 1
     assert all(len(row.values) == columns for row in table.rows)
+
+
+def test_a_quote_never_closed_is_refused_with_its_row_not_swallowing_the_rest(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path,
+        'Name,Email,Phone\n"Ann Lee,ann@x.com,555\nBob,bob@x.com,12\n'
+        "Carl,carl@x.com,555-0100\n",
+    )
+    with pytest.raises(UnreadableFile, match="row 2 opens a quote that is never"):
+        read_table(path)
+
+
+def test_closed_quotes_over_lines_and_a_stray_inch_mark_still_read(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, 'Name,Note\nAnn,"two\nlines ""quoted"""\nBob,5" screen\n')
+    assert [row.values for row in read_table(path).rows] == [
+        ["Ann", 'two\nlines "quoted"'],
+        ["Bob", '5" screen'],
+    ]

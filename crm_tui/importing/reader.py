@@ -220,10 +220,13 @@ def _parse(path: Path, text: str, delimiter: str) -> tuple[list[str], list[CsvRo
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[CsvRow] = []
+    # Where the record being read began (a line number), and its number.
+    began, number, next_line = 1, 0, 1
     try:
         # Blank lines still take a row in a spreadsheet, so they are counted
         # for the row numbers even though they are not returned.
         for number, values in enumerate(reader, start=1):
+            began, next_line = next_line, reader.line_num + 1
             if not any(value.strip() for value in values):
                 continue
             if header is None:
@@ -234,7 +237,25 @@ def _parse(path: Path, text: str, delimiter: str) -> tuple[list[str], list[CsvRo
         raise UnreadableFile(f"{path} is not valid CSV: {error}") from error
     if header is None:
         raise UnreadableFile(f"{path} has no header row")
+    if _opens_a_quote(text, began):
+        # The reader took every line after it as one value: the rows there
+        # would be neither imported nor reported.
+        raise UnreadableFile(
+            f"{path}: row {number} opens a quote that is never closed, so the"
+            " rest of the file reads as one value; nothing was imported. Close"
+            " the quote and import again"
+        )
     return header, rows
+
+
+def _opens_a_quote(text: str, line: int) -> bool:
+    """Whether the last record, from ``line`` to the end, opened a quoted
+    value that the file never closes: it then runs over several lines with
+    an odd number of quotes (a quote inside a value is doubled, so a value
+    that closes has an even count)."""
+    # Lines as the CSV reader counts them: at \n, \r or \r\n only.
+    rest = io.StringIO(text, newline="").readlines()[line - 1 :]
+    return len(rest) > 1 and sum(part.count('"') for part in rest) % 2 == 1
 
 
 def _trim_header(values: list[str]) -> list[str]:
