@@ -15,6 +15,8 @@ def inbox(ws: Workspace) -> Workspace:
     add_leads(ws, 1, name="Dana Lee", company="Acme 2026", phone="+14155550123")
     add_leads(ws, 1, name="Raj Patel", company="Globex", phone="+442079460958")
     add_leads(ws, 1, name="Yuki Sato", company="Initech", phone="+81312342026")
+    # Imported: the old CRM's lead number came along.
+    add_leads(ws, 1, name="Unnamed lead 7927b2df", external_id="660737")
     return ws
 
 
@@ -62,3 +64,9 @@ def test_what_reads_as_a_phone_number() -> None:
     assert phone_digits("12345") is None
     assert phone_digits("ext 555123") is None
     assert phone_digits("06 12 34 56 78") == "612345678"
+
+
+def test_the_old_crms_lead_number_finds_the_imported_lead(inbox: Workspace) -> None:
+    assert found(inbox, " 660737 ") == ["Unnamed lead 7927b2df"]
+    # The whole number, as pasted: part of it is not that lead.
+    assert found(inbox, "6607") == []

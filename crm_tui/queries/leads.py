@@ -92,13 +92,16 @@ def phone_digits(text: str) -> str | None:
 
 
 def matches(text: str) -> ColumnElement[bool]:
-    """Leads whose name, company or e-mail contains ``text``, or whose phone
-    contains it when it reads as a phone number."""
-    like = f"%{text.strip()}%"
+    """Leads whose name, company or e-mail contains ``text``, whose ID in the
+    system they were imported from is ``text`` (a rep pastes the old CRM's
+    lead number), or whose phone contains it when it reads as a number."""
+    typed = text.strip()
+    like = f"%{typed}%"
     conditions = [
         col(Lead.name).ilike(like),
         col(Lead.company).ilike(like),
         col(Lead.email).ilike(like),
+        col(Lead.external_id) == typed,
     ]
     digits = phone_digits(text)
     if digits is not None:
