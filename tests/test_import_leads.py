@@ -290,3 +290,25 @@ def test_the_real_hubspot_export_gets_companies_from_their_domains(
         ).one()
     # 679 of its 950 contacts carry an Associated Company Domain.
     assert companies == 679
+
+
+def test_one_spelling_per_source_the_process_files_or_the_most_common(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path,
+        "Name,Email,Lead Source\n"
+        "Ana,ana@example.org,Google\n"
+        "Ben,ben@example.org,google\n"
+        "Cy,cy@example.org,Google\n"
+        "Dee,dee@example.org,web form\n"
+        "Eve,eve@example.org,Bing\n",
+    )
+    import_leads(ws, path)
+    assert [lead.source for lead in leads(ws)] == [
+        "Google",
+        "Google",
+        "Google",
+        "Web form",  # as the process file names it
+        "Bing",
+    ]

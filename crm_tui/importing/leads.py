@@ -30,7 +30,8 @@ from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
 from crm_tui.ledger_bulk import bulk_rows, insert_sealed, row_digest
 from crm_tui.models import Event, ImportBatch, ImportRow, Lead, User
-from crm_tui.rules.sla import IMPORT_CHANNEL
+from crm_tui.process import Process
+from crm_tui.rules.sla import IMPORT_CHANNEL, source_key
 from crm_tui.services.arrival import arrival_events, place
 from crm_tui.workspace import Workspace
 
@@ -116,6 +117,7 @@ def import_leads(
         columns=columns.describe(),
     )
     run = _Run(ws, table, columns, report, _source_system(table, columns))
+    run.sources = _source_spellings(table, columns, ws.process)
     file_hash = file_sha256(path)
     report.batch_id = ws.write(lambda session: run.open_batch(session, file_hash))
     done = 0
@@ -153,6 +155,29 @@ def import_leads(
     return report
 
 
+def _source_spellings(
+    table: CsvTable, columns: ColumnMap, process: Process
+) -> dict[str, str]:
+    """One spelling for each lead source in the file, by ``source_key``: the
+    process file's where it names the source, else the file's most common
+    one. Exports mix "Google" with "google"; reports split by source would
+    show them as two."""
+    found: dict[str, Counter[str]] = {}
+    for index, name in columns.fields.items():
+        if name != "source":
+            continue
+        for row in table.rows:
+            if index < len(row.values) and (value := row.values[index].strip()):
+                found.setdefault(source_key(value), Counter())[value] += 1
+    spellings = {key: seen.most_common(1)[0][0] for key, seen in found.items()}
+    named = [s for sla in process.sla for s in sla.sources]
+    named += [s for rule in process.routing.rules for s in rule.sources]
+    for source in named:
+        if source_key(source) in spellings:
+            spellings[source_key(source)] = source
+    return spellings
+
+
 def _source_system(table: CsvTable, columns: ColumnMap) -> str | None:
     """Which system's IDs the file carries, named by its ID column, so that a
     HubSpot contact ID is only ever compared with HubSpot contact IDs."""
@@ -185,6 +210,8 @@ class _Run:
         self.seen_phone: dict[str, int] = {}
         self.seen_external: dict[str, int] = {}
         self.owners: dict[str, int] | None = None
+        # One spelling per source (see _source_spellings).
+        self.sources: dict[str, str] = {}
 
     # -- batch ----------------------------------------------------------
 
@@ -334,6 +361,8 @@ class _Run:
         incoming = {
             k: v for k, v in row.values.items() if k not in {"extra", "created_at"}
         }
+        if "source" in incoming:
+            incoming["source"] = self._spelled(incoming["source"])
         before = {k: getattr(current, k) for k in incoming}
         changes = diff(before, incoming)
         if not changes:
@@ -405,6 +434,7 @@ class _Run:
     def _lead_values(self, row: ParsedRow, now: datetime) -> dict[str, Any]:
         values = dict.fromkeys(_LEAD_COLUMNS)
         values.update(row.values)
+        values["source"] = self._spelled(values["source"])
         created = values.get("created_at") or now
         owner_id = self._owner(row.owner)
         values.update(
@@ -417,6 +447,11 @@ class _Run:
             version=1,
         )
         return values
+
+    def _spelled(self, source: str | None) -> str | None:
+        if not source:
+            return source
+        return self.sources.get(source_key(source), source)
 
     def _owner(self, named: str | None) -> int | None:
         if named is None:
