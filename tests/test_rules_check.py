@@ -102,6 +102,14 @@ def test_every_problem_with_its_line() -> None:
         (ghosts, "pool ghosts has nobody active"),
     }
     assert expected <= problems
+    # Who is on the team is a warning: routing passes over them, the file works.
+    warnings = {p.message for p in check_process(BROKEN, TEAM) if p.warning}
+    assert warnings == {
+        "rule 'Germany': kim is inactive",
+        "pool ghosts: kim is inactive",
+        "pool ghosts: 'zed' is not a user",
+        "pool ghosts has nobody active",
+    }
     rest = problems - expected
     nobody = (
         line_of(BROKEN, "[[routing.rules]]", 3),
