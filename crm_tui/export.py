@@ -64,8 +64,8 @@ def write_csv(
 
 LEAD_COLUMNS = (
     "id name first_name last_name company title email phone phone_ext mobile "
-    "source country state city postal_code street website industry territory "
-    "language segment product_interest status bucket reason revisit_on "
+    "mobile_ext source country state city postal_code street website industry "
+    "territory language segment product_interest status bucket reason revisit_on "
     "sla_due_at first_response_at created_at updated_at external_id"
 ).split()
 DEAL_COLUMNS = (

@@ -32,6 +32,7 @@ from sqlmodel import Session
 from crm_tui.ledger import (
     CHAINED_FIELDS,
     GENESIS,
+    LATE_COLUMNS,
     _plain,
     row_hashes,
     versioned_tables,
@@ -63,6 +64,7 @@ class BulkRows:
             .compile(dialect=dialect)
         )
         self._all = _picker(self.names)
+        self._late = LATE_COLUMNS.get(table.name, ())
         # The image is built in sorted key order, the order the canonical
         # JSON sorts it into: sorting then finds nothing to move.
         self._sorted_names = sorted(self.names)
@@ -122,6 +124,9 @@ class BulkRows:
         # back as they went in (True comes back as 1, 2.0 as 2, 7 as "7").
         for pick, kinds in self._checks:
             vouched = vouched and set(map(type, pick(values))) <= kinds
+        for name in self._late:  # as ``ledger.sealed_image`` leaves them out
+            if image[name] is None:
+                del image[name]
         return stored, image if vouched else None
 
 

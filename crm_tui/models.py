@@ -95,6 +95,7 @@ class Lead(SQLModel, table=True):
     phone: str | None = None  # E.164
     phone_ext: str | None = None
     mobile: str | None = None  # E.164
+    mobile_ext: str | None = None
     source: str | None = None
     country: str | None = None
     state: str | None = None

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from crm_tui.config import DATA_DIR
 from crm_tui.errors import ProcessError
+from crm_tui.rules.gate_fields import DISQUALIFY, GATE_FIELDS
 from crm_tui.rules.health import Condition, RuleError, parse_condition
 
 DEFAULT_PROCESS = DATA_DIR / "process.toml"
@@ -146,6 +147,28 @@ class Stage(_Strict):
     # A parked stage (nurture) holds real deals that are not being worked
     # now: they are open but not flagged for missing decision dates or stalling.
     parked: bool = False
+
+    # A gate naming a field no deal has would refuse every move into the
+    # stage, long after the file was checked: refuse the file instead.
+    @field_validator("requires")
+    @classmethod
+    def _known_gate_fields(cls, names: list[str]) -> list[str]:
+        return _gate_fields(names, tuple(GATE_FIELDS))
+
+    @field_validator("leave_requires_any")
+    @classmethod
+    def _known_leave_fields(cls, names: list[str]) -> list[str]:
+        return _gate_fields(names, (*GATE_FIELDS, DISQUALIFY))
+
+
+def _gate_fields(names: list[str], known: tuple[str, ...]) -> list[str]:
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(
+            f"{unknown[0]!r} is not a field a deal has; gates can ask for: "
+            f"{', '.join(known)}"
+        )
+    return names
 
 
 class ChecklistItem(_Strict):

@@ -58,15 +58,20 @@ def sla_text(
     return text
 
 
+def _with_extension(number: str | None, extension: str | None) -> str | None:
+    if number and extension:
+        return f"{number} ext. {extension}"
+    return number
+
+
 def lead_fields(
     detail: LeadDetail, now: datetime, mine: ZoneInfo, team: ZoneInfo | None = None
 ) -> list[tuple[str, str]]:
     """The lead's fields that have a value, as (label, text), in the order
     a rep reads them: who, how to reach them, where from, where it stands."""
     lead: Lead = detail.lead
-    phone = lead.phone
-    if phone and lead.phone_ext:
-        phone = f"{phone} ext. {lead.phone_ext}"
+    phone = _with_extension(lead.phone, lead.phone_ext)
+    mobile = _with_extension(lead.mobile, lead.mobile_ext)
     created = f"{when(lead.created_at, mine, now)}  ({age(lead.created_at, now)} ago)"
     candidates: list[tuple[str, object]] = [
         ("Name", lead.name),
@@ -74,7 +79,7 @@ def lead_fields(
         ("Title", lead.title),
         ("E-mail", lead.email),
         ("Phone", phone),
-        ("Mobile", lead.mobile),
+        ("Mobile", mobile),
         ("Website", lead.website),
         ("Industry", lead.industry),
         ("Source", lead.source),

@@ -16,7 +16,8 @@ from textual.widgets import DataTable, Header, Static
 
 from crm_tui.errors import CrmError
 from crm_tui.queries.deals import Card, TaskRow, flagged_deals, my_tasks, stalled_deals
-from crm_tui.rules.stages import GATE_FIELDS, Need
+from crm_tui.rules.gate_fields import GATE_FIELDS
+from crm_tui.rules.stages import Need
 from crm_tui.services.deals import complete_task, move_deals
 from crm_tui.timestamps import user_zone
 from crm_tui.workspace import Workspace

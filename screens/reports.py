@@ -54,7 +54,7 @@ def summary_rows(found: Figures) -> list[tuple[str, str, str]]:
     ren, ups = found.renewal_rate, found.upsell_rate
     return [
         ("Response time, median", num(rt.median_hours, "h"), f"{rt.answered} answered"),
-        ("Response time, p90", num(rt.p90_hours, "h"), "business hours"),
+        ("Response time, p90", num(rt.p90_hours, "h"), "business hours from arrival"),
         ("Within SLA", pct(sla.share), f"{sla.on_time} on time, {sla.missed} missed"),
         ("Lead to deal", pct(ltd.rate), f"{ltd.hits} of {ltd.total} leads"),
         ("Follow-ups on time", pct(fu.rate), f"{fu.hits} of {fu.total} due"),

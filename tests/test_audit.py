@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
+from sqlmodel import col
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
 from crm_tui.errors import DatabaseProblem
 from crm_tui.importing.leads import import_leads
-from crm_tui.ledger import audit
-from crm_tui.models import Lead
+from crm_tui.ledger import audit, digest
+from crm_tui.models import Event, Lead
 from crm_tui.services.edits import apply_edit
 from crm_tui.services.leads import claim_lead
 from crm_tui.workspace import Workspace
@@ -104,6 +105,31 @@ def test_a_row_changed_without_an_event_is_reported(
         report = audit(session)
     assert sorted(report.changed_rows) == [("lead", 1), ("user", 3)]
     assert len(report.unsealed) == 1
+
+
+def test_leads_sealed_before_the_mobile_extension_column_still_match(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # A file sealed before migration 0008 fingerprinted its leads without
+    # mobile_ext; after the upgrade, a lead with none must match that seal.
+    a_day_of_work(ws, tmp_path)
+    leads = Lead.__table__  # type: ignore[attr-defined]
+    with ws.read() as session:
+        rows = session.execute(select(leads)).mappings().all()
+        sealed = dict(
+            session.execute(
+                select(col(Event.entity_id), col(Event.row_hash))
+                .where(col(Event.entity) == "lead")
+                .order_by(col(Event.chain_seq))
+            ).all()
+        )
+    for row in rows:
+        before_0008 = {k: v for k, v in row.items() if k != "mobile_ext"}
+        assert digest(before_0008) == sealed[row["id"]]
+    # An extension written behind the app's back still shows.
+    run_sql(ws, "UPDATE lead SET mobile_ext = '99' WHERE id = 2")
+    with ws.read() as session:
+        assert audit(session).changed_rows == [("lead", 2)]
 
 
 def test_crm_audit_says_intact_or_lists_what_was_tampered(

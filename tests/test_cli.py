@@ -121,6 +121,30 @@ def test_plain_commands_never_load_textual_and_help_loads_no_sqlalchemy(
     assert imported == "False True"
 
 
+def test_help_shows_flags_plainly_and_wraps_only_where_it_must() -> None:
+    # A newcomer read "--demo <bool>", and "leads past their" / "SLA" on
+    # two lines: the docstring's own line break.
+    for args in (["--help"], ["report", "--help"], ["rules", "use", "--help"]):
+        result = CliRunner().invoke(app, args, terminal_width=80)
+        assert result.exit_code == 0
+        assert "<bool>" not in result.stdout
+    shown = CliRunner().invoke(app, ["--help"], terminal_width=80).stdout
+    lines = [line.strip("│ ") for line in shown.splitlines()]
+    for first, second in (
+        (
+            "audit     Duplicates, stale deals, deals without a next step, leads past",
+            "their SLA, hand-offs waiting, broken rules and field usage.",
+        ),
+        (
+            "export    Write every lead, deal or account to a CSV file. Cells a",
+            "spreadsheet would run as formulas are written with a leading",
+        ),
+        ("--demo               Open a copy of the demo database.", None),
+    ):
+        at = lines.index(first)
+        assert second is None or lines[at + 1] == second
+
+
 @pytest.mark.real_data
 def test_the_real_hubspot_export_from_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "crm.db"

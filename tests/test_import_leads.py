@@ -39,10 +39,10 @@ def test_a_hubspot_style_file_becomes_leads_with_clean_values(
 ) -> None:
     path = write_csv(
         tmp_path,
-        "Contact ID,First Name,Last Name,Email,Phone Number,Country,Create Date,"
-        "Lead Source,Favourite Colour\r\n"
-        "C-1, Ana ,García, Ana@Example.COM ,416-810-9897x752,Canada,2024-08-18,"
-        "Web form,teal\r\n",
+        "Contact ID,First Name,Last Name,Email,Phone Number,Mobile Phone Number,"
+        "Country,Create Date,Lead Source,Favourite Colour\r\n"
+        "C-1, Ana ,García, Ana@Example.COM ,416-810-9897x752,(376)694-9481x10051,"
+        "Canada,2024-08-18,Web form,teal\r\n",
     )
     report = import_leads(ws, path)
     assert (report.read, report.created) == (1, 1)
@@ -50,6 +50,7 @@ def test_a_hubspot_style_file_becomes_leads_with_clean_values(
     assert lead.name == "Ana García"
     assert lead.email == "ana@example.com"
     assert (lead.phone, lead.phone_ext) == ("+14168109897", "752")
+    assert (lead.mobile, lead.mobile_ext) == ("+13766949481", "10051")
     assert lead.created_at.isoformat() == "2024-08-18T00:00:00+00:00"
     assert lead.extra == {"Favourite Colour": "teal"}
     assert ("Favourite Colour", "kept as extra") in report.columns

@@ -10,26 +10,27 @@ from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from crm_tui.importing.leads import import_leads
-from crm_tui.ledger import audit, digest, event_hash
+from crm_tui.ledger import audit, digest, event_hash, sealed_image
 from crm_tui.ledger_bulk import bulk_rows, insert_sealed, row_digest
 from crm_tui.models import Event, Lead
 from crm_tui.services.leads import claim_lead
 from crm_tui.workspace import Workspace
 from tests.conftest import add_leads, as_user, real_file
 
-# Routed to the pools and to kim (Japan), with owners from the file, the
-# same ID twice, odd characters, extra columns and a time zone offset.
+# Routed to the pools and to kim (Japan), with owners from the file, a
+# mobile with an extension, the same ID twice, odd characters, extra columns
+# and a time zone offset.
 EXPORT = (
-    "Lead ID,First Name,Last Name,Email,Phone,Country,Lead Owner,Create Date,"
-    "Lead Status,Favourite Colour\n"
-    "L1,Ana,García,ana@example.com,(415) 555-0100,Germany,,2024-08-18 10:00,"
-    "New,teal\n"
-    'L2,"Ben ""Benny""",Ōta,ben@example.jp,+81 3-1234-5678,Japan,,'
+    "Lead ID,First Name,Last Name,Email,Phone,Mobile,Country,Lead Owner,"
+    "Create Date,Lead Status,Favourite Colour\n"
+    "L1,Ana,García,ana@example.com,(415) 555-0100,(415) 555-0199x12,Germany,,"
+    "2024-08-18 10:00,New,teal\n"
+    'L2,"Ben ""Benny""",Ōta,ben@example.jp,+81 3-1234-5678,,Japan,,'
     "2024-08-18T10:00:00+09:00,,\n"
-    "L3,Cleo,Dubois,cleo@example.fr,,France,sam@example.com,1723975200,,\n"
-    "L4,Dan,Eriksen,dan@example.com,,United States,,,,\n"
-    "L4,Dan,Eriksen,dan@example.com,,United States,,,,\n"
-    "L5,,,,,,,,,\n"
+    "L3,Cleo,Dubois,cleo@example.fr,,,France,sam@example.com,1723975200,,\n"
+    "L4,Dan,Eriksen,dan@example.com,,,United States,,,,\n"
+    "L4,Dan,Eriksen,dan@example.com,,,United States,,,,\n"
+    "L5,,,,,,,,,,\n"
 )
 
 
@@ -95,7 +96,7 @@ def test_the_bulk_image_of_a_row_is_what_a_re_read_hashes(
     for lead in leads:
         _, image = shape.prepare(dict(lead))
         assert image is not None
-        assert row_digest(image) == digest(dict(lead))
+        assert row_digest(image) == digest(sealed_image("lead", lead))
     previous = "0" * 64
     for event in sorted(events, key=lambda e: e["chain_seq"]):
         assert event_hash(previous, event) == event["chain_hash"]

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
+from crm_tui.clock import FixedClock
+from crm_tui.importing.leads import import_leads
 from crm_tui.process import BusinessHours, load_process
 from crm_tui.reports.hours import business_hours_between
 from crm_tui.reports.metrics import DealFact, Period, StageVisit, percentile, win_rate
 from crm_tui.reports.report import Dates, Report, build_report
+from crm_tui.services.triage import touch_leads
 from crm_tui.workspace import Workspace
-from tests.conftest import real_file
+from tests.conftest import as_user, real_file
 from tests.reporting import build_february
 
 FEBRUARY = Dates(date(2026, 2, 1), date(2026, 2, 28))
@@ -168,6 +171,44 @@ def test_report_json_and_csv(ws: Workspace, db_path: Path, tmp_path: Path) -> No
     assert [r["group"] for r in rows] == ["(all)", "alex", "kim", "sam"]
     assert rows[0]["win_rate"] == "0.6" and rows[0]["within_sla"] == "0.25"
     assert rows[0]["conversion_contacted_to_discovery"] == "0.75"
+
+
+def test_an_imported_lead_is_timed_from_its_import_as_its_sla(
+    ws: Workspace, db_path: Path, clock: FixedClock, tmp_path: Path
+) -> None:
+    # The demo showed "median 80.2h" beside "Within SLA 95%": response time
+    # ran from the old CRM's creation date, the SLA clock from the import.
+    export = tmp_path / "old_crm.csv"
+    export.write_text(
+        "Name,Email,Lead Source,Create Date\n"
+        f"Ana,ana@example.com,Web form,{(clock.now() - timedelta(days=20)):%Y-%m-%d}\n",
+        encoding="utf-8",
+    )
+    clock.advance(hours=6)  # 10:00 in New York, the team's business hours
+    assert import_leads(ws, export).created == 1
+    clock.advance(minutes=30)
+    touch_leads(as_user(ws, "sam"), [1], "call", "connected")
+    result = CliRunner().invoke(
+        app,
+        ["--db", str(db_path), "--user", "alex", "report"]
+        + ["--from", "2026-02-01", "--to", "2026-03-02"],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "  Response time     median 0.5h, p90 0.5h "
+        "(business hours from arrival, 1 answered)"
+    ) in result.stdout.splitlines()
+    assert "  Within SLA        100% (1 on time, 0 missed)" in result.stdout
+
+
+def test_a_report_with_nothing_answered_shows_no_hours(
+    ws: Workspace, db_path: Path
+) -> None:
+    result = CliRunner().invoke(app, ["--db", str(db_path), "--user", "alex", "report"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "  Response time     median —, p90 — (business hours from arrival, 0 answered)"
+    ) in result.stdout.splitlines()
 
 
 def test_report_refuses_an_unknown_split(db_path: Path, ws: Workspace) -> None:

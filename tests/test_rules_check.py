@@ -11,7 +11,12 @@ from crm_tui.process import DEFAULT_PROCESS
 from crm_tui.rules.check import TomlLines, check_process
 from crm_tui.rules.routing import Member
 from crm_tui.services.arrival import create_leads
-from crm_tui.services.rules import check_file, explain, use_process
+from crm_tui.services.rules import (
+    ProcessRefused,
+    check_file,
+    explain,
+    use_process,
+)
 from crm_tui.workspace import Workspace
 
 TEAM = {"alex": Member(1, "alex"), "kim": Member(2, "kim", active=False)}
@@ -97,6 +102,14 @@ def test_every_problem_with_its_line() -> None:
         (ghosts, "pool ghosts has nobody active"),
     }
     assert expected <= problems
+    # Who is on the team is a warning: routing passes over them, the file works.
+    warnings = {p.message for p in check_process(BROKEN, TEAM) if p.warning}
+    assert warnings == {
+        "rule 'Germany': kim is inactive",
+        "pool ghosts: kim is inactive",
+        "pool ghosts: 'zed' is not a user",
+        "pool ghosts has nobody active",
+    }
     rest = problems - expected
     nobody = (
         line_of(BROKEN, "[[routing.rules]]", 3),
@@ -114,6 +127,38 @@ def test_a_typo_is_located_on_its_line() -> None:
     [problem] = check_process(text, TEAM)
     assert problem.line == line_of(text, "asign")
     assert "routing.rules[2] (Germany).asign" in problem.message
+
+
+def test_a_gate_asking_for_a_field_no_deal_has_is_refused(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # A typo in a gate used to pass the check and `rules use`, then refuse
+    # every later move into the stage.
+    text = DEFAULT_PROCESS.read_text(encoding="utf-8")
+    text = text.replace('requires = ["amount"]', 'requires = ["amout"]', 1)
+    [problem] = check_process(text, TEAM)
+    assert problem.blocking
+    assert problem.line == line_of(text, '"amout"')
+    assert problem.message == (
+        "stages[4] (Proposal sent).requires: 'amout' is not a field a deal "
+        "has; gates can ask for: amount, close_on, decision_on, "
+        "next_meeting_at, lost_reason, lost_note"
+    )
+    path = tmp_path / "typo.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProcessRefused):
+        use_process(ws, path)
+    assert check_file(ws)[0] == DEFAULT_PROCESS
+    # A leave gate may also offer closing the deal lost instead.
+    leave = DEFAULT_PROCESS.read_text(encoding="utf-8").replace(
+        '"next_meeting_at", "disqualify_reason"', '"next_meeting", "disqualify_reason"'
+    )
+    [problem] = check_process(leave, TEAM)
+    assert problem.message.startswith(
+        "stages[2] (Discovery scheduled).leave_requires_any: 'next_meeting' is "
+        "not a field a deal has"
+    )
+    assert problem.message.endswith("lost_note, disqualify_reason")
 
 
 def test_bad_toml_names_its_line() -> None:

@@ -3,6 +3,7 @@ printing JSON, and turning failures into one readable line."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import shutil
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from crm_tui.errors import CrmError
 
@@ -115,11 +116,46 @@ def print_json(value: Any) -> None:
 
 class CrmGroup(TyperGroup):
     """The root command group: failures a person can act on become one
-    line, whichever command raised them."""
+    line, whichever command raised them, and every command's help reads
+    cleanly (see ``tidy_help``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tidy_help(self)
 
     def invoke(self, ctx: Any) -> Any:
         with fail_cleanly():
             return super().invoke(ctx)
+
+
+def tidy_help(command: TyperGroup | TyperCommand) -> None:
+    """Make ``command``'s help, and its sub-commands', read as a person
+    expects: Typer shows a flag's type (``--demo <bool>``), and its rich
+    help keeps each line break of a docstring, so a sentence broke where
+    the source line did. Flags get an empty metavar, and the lines of each
+    paragraph are joined for the terminal to wrap."""
+    # Each command caches its help option, so making it here lets it lose
+    # its type too.
+    help_option = command.get_help_option(typer.Context(command))
+    for param in (*command.params, help_option):
+        if isinstance(param, TyperOption) and param.is_flag:
+            param.metavar = param.metavar or ""
+    if command.help:
+        command.help = _joined_paragraphs(command.help)
+    if isinstance(command, TyperGroup):
+        for sub in command.commands.values():
+            if isinstance(sub, TyperGroup | TyperCommand):
+                tidy_help(sub)
+
+
+def _joined_paragraphs(text: str) -> str:
+    shown, cut, hidden = inspect.cleandoc(text).partition("\f")
+    paragraphs = [
+        # A paragraph marked \b keeps its lines, as Click's own help does.
+        part if part.startswith("\b") else " ".join(part.split())
+        for part in shown.split("\n\n")
+    ]
+    return "\n\n".join(paragraphs) + cut + hidden
 
 
 @contextmanager

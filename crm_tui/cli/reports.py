@@ -68,14 +68,15 @@ def _print_text(data: dict[str, Any]) -> None:
     def pct(value: float | None) -> str:
         return "—" if value is None else f"{value:.0%}"
 
-    def num(value: float | None) -> str:
-        return "—" if value is None else f"{value:.1f}"
+    def num(value: float | None, unit: str = "") -> str:
+        return "—" if value is None else f"{value:.1f}{unit}"
 
     typer.echo(f"Report {data['from']} to {data['to']}")
     rt = data["response_time"]
     typer.echo(
-        f"  Response time     median {num(rt['median_hours'])}h, "
-        f"p90 {num(rt['p90_hours'])}h (business hours, {rt['answered']} answered)"
+        f"  Response time     median {num(rt['median_hours'], 'h')}, "
+        f"p90 {num(rt['p90_hours'], 'h')} (business hours from arrival, "
+        f"{rt['answered']} answered)"
     )
     sla = data["within_sla"]
     typer.echo(

@@ -24,25 +24,46 @@ def check(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Print every problem of the process file with its line; exit 1 if any."""
+    """Print every problem of the process file with its line; exit 1 if any
+    but warnings (routing naming people who are not active users)."""
     from crm_tui.services.rules import check_file
 
     ws = workspace(ctx)
     path, problems = check_file(ws, file)
+    errors = [p for p in problems if not p.warning]
+    warnings = len(problems) - len(errors)
     if as_json:
         print_json(
             {
                 "file": str(path),
-                "problems": [{"line": p.line, "message": p.message} for p in problems],
+                "problems": [
+                    {"line": p.line, "message": p.message, "warning": p.warning}
+                    for p in problems
+                ],
             }
         )
     else:
         for problem in problems:
-            typer.echo(problem.render(str(path)))
+            warning = "warning: " if problem.warning else ""
+            typer.echo(warning + problem.render(str(path)))
         if not problems:
             typer.echo(f"{path}: no problems.")
-    if problems:
+        if warnings:
+            # A new database has no team yet, and the default file names the
+            # demo's: say what to do rather than fail the install's own file.
+            counted = f"{_count(len(errors), 'error')} and " if errors else ""
+            typer.echo(
+                f"{path}: {counted or 'no errors, '}{_count(warnings, 'warning')}"
+                ": routing passes over people who are not active users, and "
+                "their leads go to the next rule or wait unowned in the inbox. "
+                "Add them with `crm users add NAME`, or edit the file's routing."
+            )
+    if errors:
         raise typer.Exit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 @app.command("use")

@@ -192,7 +192,8 @@ def _contact_points(found: dict[str, str], lead: dict[str, Any], default: str) -
         phone = normalize_phone(found["phone"], region, default)
         lead["phone"], lead["phone_ext"] = phone.e164, phone.extension
     if "mobile" in found:
-        lead["mobile"] = normalize_phone(found["mobile"], region, default).e164
+        mobile = normalize_phone(found["mobile"], region, default)
+        lead["mobile"], lead["mobile_ext"] = mobile.e164, mobile.extension
 
 
 def _created(text: str, time_zone: tzinfo) -> datetime:

@@ -200,6 +200,7 @@ def lead_public(lead: Lead, owner_name: str | None) -> dict[str, Any]:
         "phone": lead.phone,
         "phone_ext": lead.phone_ext,
         "mobile": lead.mobile,
+        "mobile_ext": lead.mobile_ext,
         "title": lead.title,
         "source": lead.source,
         "country": lead.country,

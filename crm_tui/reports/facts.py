@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from crm_tui.models import Account, Deal, Event, Lead, Task, User
+from crm_tui.models import Account, Deal, Event, ImportBatch, Lead, Task, User
 from crm_tui.process import Process
 from crm_tui.reports.hours import business_hours_between
 from crm_tui.reports.metrics import (
@@ -60,7 +60,9 @@ def real_leads() -> Any:
 def lead_facts(
     session: Session, process: Process, period: Period, by: Split | None
 ) -> list[LeadFact]:
-    """The leads created in the period, with their business-hours response."""
+    """The leads created in the period, with their business-hours response
+    from arrival: an imported lead arrived with its import, as its SLA clock
+    says (``services.catchup``), whatever creation date the old CRM gave it."""
     owner = aliased(User)
     has_deal = exists().where(col(Deal.lead_id) == Lead.id)
     query = (
@@ -75,8 +77,10 @@ def lead_facts(
             col(Lead.source),
             col(Lead.territory),
             col(Lead.product_interest),
+            col(ImportBatch.started_at),
         )
         .outerjoin(owner, col(owner.id) == Lead.owner_id)
+        .outerjoin(ImportBatch, col(ImportBatch.id) == Lead.import_batch_id)
         .where(
             col(Lead.created_at) >= period.start,
             col(Lead.created_at) < period.end,
@@ -87,7 +91,8 @@ def lead_facts(
     facts = []
     for row in session.execute(query):
         lead_id, created, answered, due, status, dealt = row[:6]
-        split = dict(zip(SPLITS, row[6:], strict=True))
+        split = dict(zip(SPLITS, row[6:10], strict=True))
+        arrived = row[10] or created
         facts.append(
             LeadFact(
                 id=lead_id,
@@ -95,7 +100,7 @@ def lead_facts(
                 first_response_at=answered,
                 sla_due_at=due,
                 response_hours=(
-                    business_hours_between(created, answered, calendar, zone)
+                    business_hours_between(arrived, answered, calendar, zone)
                     if answered is not None
                     else None
                 ),

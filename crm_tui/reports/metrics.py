@@ -3,10 +3,12 @@
 Every figure is defined here once, in words and in code, so the screen, the
 JSON and the CSV cannot disagree about what "win rate" means:
 
-- **response time**: business hours from a lead's creation to its first
-  logged touch, for leads created in the period that have been answered;
-  the median and the 90th percentile (nearest rank: the smallest time that
-  at least 90% of answers beat or matched).
+- **response time**: business hours from when a lead reached us to its
+  first logged touch, for leads created in the period that have been
+  answered; the median and the 90th percentile (nearest rank: the smallest
+  time that at least 90% of answers beat or matched). A lead imported from
+  another CRM reached us when it was imported, where its SLA clock starts
+  too, not on the creation date the old CRM gave it.
 - **within SLA**: of the leads created in the period whose answer is in or
   whose due time has passed, the share answered by their due time. A lead
   still inside its SLA and unanswered is not counted either way yet.
@@ -58,7 +60,8 @@ class LeadFact:
     created_at: datetime
     first_response_at: datetime | None
     sla_due_at: datetime | None
-    # Business hours to the first touch, worked out by the caller's calendar.
+    # Business hours from arrival (the import, for an imported lead) to the
+    # first touch, worked out by the caller's calendar.
     response_hours: float | None
     converted: bool
     groups: tuple[str, ...] = (NO_GROUP,)

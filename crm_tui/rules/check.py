@@ -29,11 +29,15 @@ class Problem:
     """One thing wrong with the file; ``line`` is 1-based, None when the
     problem is the absence of something. A ``blocking`` problem keeps a
     database from running the file: it does not load, or it would strand
-    records (deals in a stage it removes)."""
+    records (deals in a stage it removes). A ``warning`` is about the team
+    rather than the file: routing names someone who is not an active user
+    (on a new database, nobody is yet). Routing passes over them, so the
+    file works; the manager adds the people or edits the file."""
 
     line: int | None
     message: str
     blocking: bool = False
+    warning: bool = False
 
     def render(self, file_name: str) -> str:
         where = f"{file_name}:{self.line}" if self.line else file_name
@@ -393,13 +397,15 @@ def _check_routing(
         line = lines.key("routing.pools", None, pool)
         for name in members:
             if (wrong := person(name)) is not None:
-                problems.append(Problem(line, f"pool {pool}: {wrong}"))
+                problems.append(Problem(line, f"pool {pool}: {wrong}", warning=True))
         alive = bool(members) and (
             team is None or any(person(name) is None for name in members)
         )
         pools_alive[pool] = alive
         if not alive:
-            problems.append(Problem(line, f"pool {pool} has nobody active"))
+            problems.append(
+                Problem(line, f"pool {pool} has nobody active", warning=bool(members))
+            )
     for index, key in _duplicates([r.name for r in routing.rules]):
         problems.append(
             Problem(
@@ -425,7 +431,9 @@ def _check_routing(
         if rule.assign is not None and (wrong := person(rule.assign)) is not None:
             problems.append(
                 Problem(
-                    lines.key("routing.rules", index, "assign"), f"{label}: {wrong}"
+                    lines.key("routing.rules", index, "assign"),
+                    f"{label}: {wrong}",
+                    warning=True,
                 )
             )
         if rule.pool is not None and rule.pool not in routing.pools:

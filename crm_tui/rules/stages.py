@@ -12,46 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any
 
 from crm_tui.errors import CrmError, ProcessError
 from crm_tui.normalize import InvalidValue, parse_timestamp
 from crm_tui.process import BusinessHours, Process, Stage, TaskTemplate
-
-FieldKind = Literal["money", "date", "datetime", "choice", "text"]
-
-
-@dataclass(frozen=True)
-class GateField:
-    """A deal field a stage gate can ask for, and how a person enters it."""
-
-    name: str
-    label: str
-    kind: FieldKind
-    hint: str = ""
-
-
-GATE_FIELDS: dict[str, GateField] = {
-    f.name: f
-    for f in (
-        GateField("amount", "Amount", "money", "e.g. 12500"),
-        GateField("close_on", "Close date", "date", "YYYY-MM-DD"),
-        GateField("decision_on", "Decision date", "date", "YYYY-MM-DD"),
-        GateField(
-            "next_meeting_at", "Next meeting", "datetime", "YYYY-MM-DD HH:MM, ahead"
-        ),
-        GateField("lost_reason", "Lost reason", "choice"),
-        GateField("lost_note", "Note on why it was lost", "text"),
-    )
-}
+from crm_tui.rules.gate_fields import DISQUALIFY, GATE_FIELDS, FieldKind
 
 # A meeting that has already happened is not a next meeting: these fields
 # only satisfy a gate while they lie ahead.
 FUTURE_FIELDS = frozenset({"next_meeting_at"})
-
-# The one alternative a leave gate can name that is not a deal field: a deal
-# leaving disqualified goes to closed lost, whose own gate asks the reason.
-DISQUALIFY = "disqualify_reason"
 
 TASK_KINDS = ("call", "email", "meeting", "demo", "review", "deadline")
 

@@ -314,8 +314,8 @@ def _lead_row(fields: Mapping[str, Any]) -> dict[str, Any]:
             if row.get(key):
                 phone = normalize_phone(row[key], region)
                 row[key] = phone.e164
-                if key == "phone" and phone.extension:
-                    row["phone_ext"] = phone.extension
+                if phone.extension:
+                    row[f"{key}_ext"] = phone.extension
     except InvalidValue as exc:
         raise NotValid(f"The lead's {str(exc).rstrip('.')}.") from exc
     if not row.get("name"):

@@ -22,8 +22,8 @@ from crm_tui.errors import CrmError, NotFound, StaleEdit
 from crm_tui.events import add_created, plain, record
 from crm_tui.models import Activity, Deal, Task, User
 from crm_tui.process import Process, Stage
+from crm_tui.rules.gate_fields import GATE_FIELDS
 from crm_tui.rules.stages import (
-    GATE_FIELDS,
     TASK_KINDS,
     Need,
     describe_needs,

@@ -51,9 +51,13 @@ MERGE_FIELDS = (
     "owner_id",
 )
 
-# Fields that travel with a chosen one: the e-mail's match key, the phone's
+# Fields that travel with a chosen one: the e-mail's match key, each phone's
 # extension.
-COMPANIONS = {"email": ("email_key",), "phone": ("phone_ext",)}
+COMPANIONS = {
+    "email": ("email_key",),
+    "phone": ("phone_ext",),
+    "mobile": ("mobile_ext",),
+}
 
 # Rows that point at a lead, and move with a merge.
 MOVED: dict[str, Any] = {
