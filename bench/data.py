@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crm_tui.schema import upgrade
+from crm_tui.schema import head_revision, upgrade
 from crm_tui.storage import make_engine, sqlite_url
 
 
@@ -43,6 +43,11 @@ COUNTRIES = ["United States", "Germany", "Japan", "Brazil", "Canada", "France"]
 FIRST = ["Ana", "Ben", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines"]
 LAST = ["Almeida", "Becker", "Costa", "Dubois", "Eriksen", "Fischer", "García"]
 REPS = ["alex", "sam", "kim", "robin", "lee", "noor"]
+
+
+# Cached databases are named by the schema they were made at: a migration
+# makes new ones rather than the app upgrading a million leads as it opens.
+_SCHEMA = f"s{head_revision()}"
 
 
 def cached(name: str) -> Path:
@@ -125,7 +130,7 @@ def leads_database(count: int) -> Path:
     statistics, and the bench's should not either (statistics taken over
     these rows, where no lead has an external ID, would tell SQLite that
     the import's ID lookups cannot use their index)."""
-    path = cached(f"leads-v2-{count}.db")
+    path = cached(f"leads-{_SCHEMA}-{count}.db")
     if path.exists():
         return path
     empty_database(path)
@@ -184,7 +189,7 @@ def deals_database(open_deals: int, stages: list[str]) -> Path:
     """A database with ``open_deals`` open deals spread over ``stages``, each
     with an amount, a meeting booked and a decision date, as worked deals
     have (so moving one on meets the usual stage gates)."""
-    path = cached(f"deals-v2-{open_deals}.db")
+    path = cached(f"deals-{_SCHEMA}-{open_deals}.db")
     if path.exists():
         return path
     empty_database(path)
