@@ -227,6 +227,28 @@ def test_a_manager_sees_every_breach_and_a_rep_is_told_why_not(
     assert reassigned == 1
 
 
+def test_the_list_keys_show_their_list_from_anywhere(ws: Workspace) -> None:
+    # Found in the demo: i over the reports, or from my leads back to an inbox
+    # with my day pushed over it, left the rep where they were.
+    add_leads(ws, 1)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await press(pilot, "M", "m")
+        assert isinstance(app.screen, MyLeadsScreen)
+        await press(pilot, "i")
+        assert isinstance(app.screen, InboxScreen)
+        assert names(app) == ["Lead 000"]
+        await press(pilot, "R", "i")
+        assert isinstance(app.screen, InboxScreen)
+        await press(pilot, "m")
+        assert isinstance(app.screen, MyLeadsScreen)
+        assert len(app.screen_stack) == 1
+
+    drive(CrmApp(as_user(ws, "sam")), scenario)
+
+
 def test_dates_are_typed_the_short_way() -> None:
     today = date(2026, 3, 2)
     assert parse_when("10", today) == date(2026, 3, 12)
