@@ -5,7 +5,7 @@ The table holds a window of the list, never all of it: pages of 100 come
 from keyset queries in a thread worker, breached leads first (most overdue
 at the top), then the rest oldest first; the next page is fetched when the
 cursor comes near the end of what is loaded. Each row shows its response
-clock, time left or how late, recoloured every half minute.
+clock, time left or how late, and its age, both redrawn every half minute.
 """
 
 from __future__ import annotations
@@ -136,6 +136,11 @@ def sla_cell(row: TriageRow, now: datetime) -> Text:
     else:
         style = "green"
     return Text(text, style=style, justify="right")
+
+
+def age_cell(row: TriageRow, now: datetime) -> Text:
+    """How long ago the lead arrived, right-aligned under its heading."""
+    return Text(age(row.created_at, now), justify="right")
 
 
 def _counted(count: int) -> str:
@@ -395,7 +400,7 @@ class TriageScreen(TriageActions[None]):
             text(row.source),
             text(row.owner if self.SHOW_OWNER else row.territory),
             sla_cell(row, self._ws.clock.now()),
-            Text(age(row.created_at, self._ws.clock.now()), justify="right"),
+            age_cell(row, self._ws.clock.now()),
         ]
         return cells
 
@@ -404,12 +409,14 @@ class TriageScreen(TriageActions[None]):
         return ("mark", "name", "company", "source", middle, "sla", "age")
 
     def _tick(self) -> None:
-        """Redraw every loaded row's clock: time passes on screen too."""
+        """Redraw every loaded row's clock and age: time passes on screen too,
+        and a lead 10m late must not read as 7m old."""
         now = self._ws.clock.now()
         table = self.table
         for lead_id, row in self._rows.items():
             if str(lead_id) in table.rows:
                 table.update_cell(str(lead_id), "sla", sla_cell(row, now))
+                table.update_cell(str(lead_id), "age", age_cell(row, now))
 
     def _show_state(self) -> None:
         """The title's counts, and the friendly line when nothing is left."""

@@ -193,6 +193,25 @@ def test_late_leads_rise_to_the_top_in_red(ws: Workspace, clock: FixedClock) -> 
     drive(CrmApp(ws), scenario)
 
 
+def test_the_age_moves_on_with_the_clock(ws: Workspace, clock: FixedClock) -> None:
+    # Found in the demo: left open, a lead read "10m late" but "7m" old,
+    # since only the SLA column was redrawn.
+    add_leads(ws, 1, source="Chat")  # five minutes to answer
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        screen = app.screen
+        assert isinstance(screen, InboxScreen)
+        assert [str(c) for c in table(app).get_row_at(0)[5:]] == ["4m left", "1m"]
+        clock.advance(minutes=15)
+        screen._tick()  # the half-minute timer, without waiting for it
+        await pilot.pause()
+        assert [str(c) for c in table(app).get_row_at(0)[5:]] == ["11m late", "16m"]
+
+    drive(CrmApp(ws, live=False), scenario)
+
+
 def test_a_manager_sees_every_breach_and_a_rep_is_told_why_not(
     ws: Workspace, clock: FixedClock
 ) -> None:
