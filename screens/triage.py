@@ -153,7 +153,7 @@ class TriageScreen(TriageActions[None]):
 
     | Key(s) | Description |
     | :- | :- |
-    | space | Select the lead (actions apply to every selected lead). |
+    | space | Mark the lead and move down (actions take every marked lead). |
     | c, a, q, n, d, t | Claim, assign, qualify, nurture, disqualify, touch. |
     | / | Search by name, company, e-mail or phone. |
     | escape | Clear the search, then the selection. |
@@ -161,7 +161,9 @@ class TriageScreen(TriageActions[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "select", "Select", id="select"),
+        # Marking moves down, so space, space, space marks a run of leads; the
+        # description says so, or the cursor seems to wander off on its own.
+        Binding("space", "select", "Mark & next", id="select"),
         Binding("slash", "search", "Search", key_display="/", id="search"),
         Binding("escape", "clear_search", "Clear", id="clear-search"),
         Binding("r", "refresh", "Refresh", id="refresh"),
@@ -431,7 +433,7 @@ class TriageScreen(TriageActions[None]):
         if self._late and self.SCOPE != "breaches":
             title += f" · {_counted(self._late)} late"
         if self._selected:
-            title += f" · {len(self._selected)} selected"
+            title += f" · {len(self._selected)} marked"
         self.query_one(".list-title", Static).update(title)
         self.query_one(".list-note", Static).update(
             f"“{self._search}”" if self._search else ""
@@ -476,11 +478,20 @@ class TriageScreen(TriageActions[None]):
         return int(key.value) if key.value is not None else None
 
     def targets(self) -> list[int]:
-        """The selected leads, else the highlighted one."""
+        """The marked leads, else the highlighted one."""
         if self._selected:
             return [i for i in self._rows if i in self._selected]
         lead_id = self._highlighted_id()
         return [lead_id] if lead_id is not None else []
+
+    def marked(self) -> bool:
+        return bool(self._selected)
+
+    def lead_names(self, lead_ids: list[int]) -> list[str]:
+        return [
+            (row.name or "(no name)") if (row := self._rows.get(i)) else f"#{i}"
+            for i in lead_ids
+        ]
 
     def owned_by_others(self, lead_ids: list[int]) -> bool:
         me = self._ws.user_name
@@ -490,7 +501,7 @@ class TriageScreen(TriageActions[None]):
         )
 
     def action_select(self) -> None:
-        """Select or unselect the highlighted lead, and move down."""
+        """Mark or unmark the highlighted lead, and move down."""
         lead_id = self._highlighted_id()
         if lead_id is None:
             return
@@ -630,7 +641,7 @@ class TriageScreen(TriageActions[None]):
             self._reload()
 
     def action_clear_search(self) -> None:
-        """Forget the search (or, with none, the selection)."""
+        """Forget the search (or, with none, the marks)."""
         search = self._search_box
         if not self._search and not search.has_class("-open") and self._selected:
             for lead_id in list(self._selected):
