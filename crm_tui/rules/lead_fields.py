@@ -15,6 +15,36 @@ from crm_tui.normalize import (
     normalize_phone,
 )
 
+# What a rep calls each field of a lead a person fills in or decides: the
+# lead's edit form and the field-usage audit both read them from here.
+LEAD_LABELS = {
+    "name": "Name",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "company": "Company",
+    "title": "Title",
+    "email": "E-mail",
+    "phone": "Phone",
+    "mobile": "Mobile",
+    "website": "Website",
+    "industry": "Industry",
+    "source": "Source",
+    "street": "Street",
+    "city": "City",
+    "state": "State",
+    "postal_code": "Postal code",
+    "country": "Country",
+    "territory": "Territory",
+    "language": "Language",
+    "segment": "Segment",
+    "product_interest": "Interest",
+    "owner_id": "Owner",
+    "status": "Status",
+    "bucket": "Bucket",
+    "reason": "Reason",
+    "revisit_on": "Revisit on",
+}
+
 # The fields a rep edits on the lead page; the rest come from rules and imports.
 BASIC_FIELDS = ("name", "company", "title", "email", "phone", "territory")
 
