@@ -10,6 +10,7 @@ from crm_tui.errors import CrmError, FieldNotValid
 from crm_tui.normalize import (
     InvalidValue,
     clean,
+    country_name,
     email_match_key,
     normalize_email,
     normalize_phone,
@@ -45,8 +46,20 @@ LEAD_LABELS = {
     "revisit_on": "Revisit on",
 }
 
-# The fields a rep edits on the lead page; the rest come from rules and imports.
-BASIC_FIELDS = ("name", "company", "title", "email", "phone", "territory")
+# The fields a rep edits on the lead page, in the form's order; the rest come
+# from rules and imports. Country, source and interest drive routing and the
+# response SLA, so a rep who finds them wrong must be able to put them right.
+BASIC_FIELDS = (
+    "name",
+    "company",
+    "title",
+    "email",
+    "phone",
+    "country",
+    "territory",
+    "source",
+    "product_interest",
+)
 
 
 def clean_lead_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -71,6 +84,9 @@ def clean_lead_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             except InvalidValue as error:
                 message = str(error).rstrip(".").capitalize()
                 raise FieldNotValid(field, message + ".") from error
+    if values.get("country"):
+        # Stored as an import stores it: "USA" and "us" both read "United States".
+        values["country"] = country_name(values["country"])
     if "email" in values:
         values["email_key"] = email_match_key(values["email"] or "") or None
     return values
