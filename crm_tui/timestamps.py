@@ -28,6 +28,12 @@ def local_time(at: datetime, zone: ZoneInfo, now: datetime) -> str:
     return f"{local:%a} {local.day} {local:%b}{year} {local:%H:%M}"
 
 
+def zone_label(zone: ZoneInfo) -> str:
+    """The zone as a column heading names it: ``New York`` for
+    ``America/New_York``, ``UTC`` for UTC."""
+    return zone.key.rsplit("/", 1)[-1].replace("_", " ")
+
+
 def readable(value: Any, zone: ZoneInfo, now: datetime) -> Any:
     """A value of a change as shown: timestamps (a datetime, or an ISO
     string from the event log) in local time, anything else as it is."""

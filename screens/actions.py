@@ -13,6 +13,7 @@ from typing import ClassVar, TypeVar
 
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.markup import escape
 
 from crm_tui.errors import CrmError
 from crm_tui.queries.triage import team_users
@@ -33,6 +34,7 @@ from crm_tui.services.triage import (
 )
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
+from screens.forms import Confirm
 from screens.messages import LeadsActed
 from screens.triage_forms import ChoiceForm, DateForm, TextForm, parse_when
 
@@ -40,6 +42,13 @@ ResultType = TypeVar("ResultType")
 
 # How far out the nurture form proposes to come back.
 DEFAULT_REVISIT = timedelta(days=30)
+
+# The disqualify reason of the default process for a lead that repeats
+# another. The service records only the code; the rep is told so.
+DUPLICATE = "duplicate"
+
+# A confirmation names this many leads, then says how many more.
+NAMED = 10
 
 
 class TriageActions(CrmScreen[ResultType]):
@@ -68,6 +77,15 @@ class TriageActions(CrmScreen[ResultType]):
     def action_claim(self) -> None:
         """Claim the lead(s) for the user at the keyboard."""
         raise NotImplementedError
+
+    def marked(self) -> bool:
+        """Whether the targets are leads the rep marked (rather than the one
+        under the cursor)."""
+        return False
+
+    def lead_names(self, lead_ids: list[int]) -> list[str]:
+        """The leads' names, as the rep reads them on screen."""
+        return [f"lead #{i}" for i in lead_ids]
 
     def _label(self, lead_ids: list[int]) -> str:
         return f"{len(lead_ids)} leads" if len(lead_ids) > 1 else f"lead #{lead_ids[0]}"
@@ -187,10 +205,40 @@ class TriageActions(CrmScreen[ResultType]):
         )
         if reason is None:
             return
+        question = self._disqualify_question(ids, dict(reasons)[reason], reason)
+        if question and not await self.app.push_screen_wait(Confirm(question)):
+            return
         self._act(
             "disqualified",
             lambda: disqualify_leads(self._ws, ids, reason, answers),
         )
+
+    def _disqualify_question(self, ids: list[int], label: str, reason: str) -> str:
+        """What the rep confirms before leads are disqualified, or "" when
+        there is nothing to confirm (the one lead under the cursor)."""
+        lines = []
+        if self.marked() or len(ids) > 1:
+            # Marks are easy to lose sight of (space moves down): the leads
+            # are named, so a slip shows before it is done.
+            names = self.lead_names(ids)
+            more = len(names) - NAMED
+            lines.append(f"Disqualify {self._label(ids)} as {label}?")
+            # The form reads markup; a name is shown as typed.
+            lines += [f"  {escape(name)}" for name in names[:NAMED]]
+            if more > 0:
+                lines.append(f"  and {more} more")
+        if reason == DUPLICATE:
+            # TODO: ask which lead it repeats once disqualify_leads can record
+            # it; until then the rep is told, and pointed at merging.
+            if not lines:
+                name = escape(self.lead_names(ids)[0])
+                lines.append(f"Disqualify {name} as {label}?")
+            lines.append(
+                "This records the reason only, not which lead it repeats. "
+                "To keep one lead with both histories, a manager merges the two "
+                "(A, Duplicates)."
+            )
+        return "\n".join(lines)
 
     @work(exclusive=True, group="form")
     async def _touch_form(self, ids: list[int]) -> None:

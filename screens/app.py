@@ -255,9 +255,14 @@ class CrmApp(App[None]):
         self.push_screen(make())
 
     def action_mode(self, mode: str) -> None:
-        """Switch to a list: the inbox, my leads or the breaches."""
+        """Show a list: the inbox, my leads or the breaches."""
         if self.current_mode != mode:
             self.switch_mode(mode)
+        # The key names a list, so the list is what the rep sees: the reports,
+        # a board or a lead pushed over it (in this mode or when it was last
+        # left) are closed, down to the list at the bottom of the mode.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
         # Other modes' screens miss live refreshes while hidden: catch up.
         if isinstance(self.screen, TriageScreen):
             self.screen.action_refresh()

@@ -150,6 +150,7 @@ class AuditsScreen(CrmScreen[None]):
 
     | Key(s) | Description |
     | :- | :- |
+    | [, ] | The tab before, the tab after. |
     | m | Merge the highlighted duplicate pair. |
     | u | Undo the last merge. |
     | r | Run the audit again. |
@@ -157,6 +158,22 @@ class AuditsScreen(CrmScreen[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # The tabs' own left and right work only while the tab row has the
+        # focus, which it loses to the table at once: these work from anywhere.
+        Binding(
+            "left_square_bracket",
+            "switch_tab(-1)",
+            "Prev tab",
+            key_display="[",
+            id="audit-prev-tab",
+        ),
+        Binding(
+            "right_square_bracket",
+            "switch_tab(1)",
+            "Next tab",
+            key_display="]",
+            id="audit-next-tab",
+        ),
         Binding("m", "merge", "Merge pair", id="audit-merge"),
         Binding("u", "undo", "Undo last merge", id="audit-undo"),
         Binding("r", "refresh", "Re-run", id="audit-refresh"),
@@ -236,7 +253,7 @@ class AuditsScreen(CrmScreen[None]):
         for field in sorted(found.field_usage, key=lambda u: u.share or 0):
             usage.add_row(
                 field.table,
-                field.field,
+                field.label,
                 f"{field.filled} of {field.total}",
                 Text(
                     "—" if field.share is None else f"{field.share:.0%}",
@@ -323,6 +340,12 @@ class AuditsScreen(CrmScreen[None]):
 
     def action_refresh(self) -> None:
         self._reload()
+
+    def action_switch_tab(self, step: int) -> None:
+        """Show the tab ``step`` places along, round from the last to the first."""
+        tabs = self.query_one(TabbedContent)
+        panes = [pane.id for pane in tabs.query(TabPane) if pane.id]
+        tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -4,7 +4,7 @@ everything the next owner reads before accepting or sending it back."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 from zoneinfo import ZoneInfo
 
 from rich.console import Group, RenderableType
@@ -22,6 +22,7 @@ from crm_tui.models import User
 from crm_tui.queries.handoffs import STATUS_LABELS, HandoffDetail, handoff_detail
 from crm_tui.services.handoffs import (
     EDITABLE,
+    Accepted,
     accept_handoff,
     fill_item,
     send_back_handoff,
@@ -36,6 +37,8 @@ from screens.format import changes, when
 from screens.item_editors import ItemEditor, QuestionForm
 
 KIND_HINTS = {"date": "date", "user": "user", "contacts": "people", "text": "text"}
+
+Done = TypeVar("Done")
 
 
 class HandoffLoaded(Message):
@@ -339,8 +342,18 @@ class HandoffScreen(CrmScreen[None]):
         version = self._detail.handoff.version
         self._run(
             lambda: accept_handoff(self._ws, self.handoff_id, expected_version=version),
-            "Accepted: the onboarding task is yours",
+            self._accepted_note,
         )
+
+    def _accepted_note(self, accepted: Accepted) -> str:
+        # A manager standing in for the next owner accepts for them: the task
+        # is theirs, and the note must not tell the manager it is theirs.
+        owner = accepted.onboarding_owner
+        if owner is None:
+            return "Accepted"
+        if owner == self._ws.user_name:
+            return "Accepted: the onboarding task is yours"
+        return f"Accepted: the onboarding task is {owner}'s"
 
     def action_send_back(self) -> None:
         """Send the hand-off back to the closing rep with a question."""
@@ -359,16 +372,25 @@ class HandoffScreen(CrmScreen[None]):
 
         self.app.push_screen(QuestionForm(), send)
 
-    def _run(self, change: Callable[[], object], note: str) -> None:
+    def _run(
+        self, change: Callable[[], Done], note: str | Callable[[Done], str]
+    ) -> None:
+        """Make ``change`` off the UI thread, then say ``note`` (or what
+        ``note`` makes of the change's result, when it depends on it)."""
         if self._busy:
             return
         self._busy = True
-        self._change(change, note)
+
+        def change_and_say() -> str:
+            done = change()
+            return note if isinstance(note, str) else note(done)
+
+        self._change(change_and_say)
 
     @work(thread=True, exit_on_error=False, group="handoff-change")
-    def _change(self, change: Callable[[], object], note: str) -> None:
+    def _change(self, change: Callable[[], str]) -> None:
         try:
-            change()
+            note = change()
         except CrmError as error:
             self.post_message(HandoffRefused(str(error)))
         else:

@@ -364,6 +364,11 @@ class LeadScreen(TriageActions[bool]):
         owner = self._detail.owner if self._detail else None
         return owner not in (None, self._ws.user_name)
 
+    def lead_names(self, lead_ids: list[int]) -> list[str]:
+        if self._detail is None:
+            return super().lead_names(lead_ids)
+        return [self._detail.lead.name or "(no name)"]
+
     def on_leads_acted(self, message: LeadsActed) -> None:
         self.tell(message)
         self._load_lead()

@@ -12,21 +12,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from crm_tui.errors import FieldNotValid
-from crm_tui.rules.lead_fields import clean_lead_changes
+from crm_tui.rules.lead_fields import BASIC_FIELDS, LEAD_LABELS, clean_lead_changes
 from screens.footer import KeyFooter
 
-LABELS = {
-    "name": "Name",
-    "company": "Company",
-    "title": "Title",
-    "email": "E-mail",
-    "phone": "Phone",
-    "territory": "Territory",
-}
+# The form's fields, under the names the field-usage audit uses too.
+LABELS = {key: LEAD_LABELS[key] for key in BASIC_FIELDS}
 
 
 class LeadEditScreen(ModalScreen[dict[str, Any] | None]):
-    """Edit name, company, title, e-mail, phone and territory.
+    """Edit a lead's basic fields: who, how to reach them, where from.
 
     Dismisses with the fields the rep changed (``None`` when cancelled).
 

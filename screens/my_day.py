@@ -13,13 +13,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import DataTable, Header, Static
+from textual.widgets.data_table import ColumnKey
 
 from crm_tui.errors import CrmError
 from crm_tui.queries.deals import Card, TaskRow, flagged_deals, my_tasks, stalled_deals
 from crm_tui.rules.gate_fields import GATE_FIELDS
 from crm_tui.rules.stages import Need
 from crm_tui.services.deals import complete_task, move_deals
-from crm_tui.timestamps import user_zone
+from crm_tui.timestamps import user_zone, zone_label
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.board import money
@@ -102,7 +103,7 @@ class MyDayScreen(CrmScreen[None]):
     def on_mount(self) -> None:
         tasks = self.query_one("#day-tasks", Keys)
         tasks.add_column("When", width=9, key="when")
-        tasks.add_column("Due (UTC)", width=16, key="due")
+        tasks.add_column("Due", width=16, key="due")
         tasks.add_column("Kind", width=8, key="kind")
         tasks.add_column("Task", width=40, key="task")
         tasks.add_column("Deal", width=30, key="deal")
@@ -136,6 +137,11 @@ class MyDayScreen(CrmScreen[None]):
         self.tasks = message.tasks
         self.flagged = message.flagged
         table = self.query_one("#day-tasks", Keys)
+        # The rep's zone is known once read: the heading names it, since the
+        # times below are in it.
+        due = table.columns[ColumnKey("due")]
+        due.label = Text(f"Due ({zone_label(self._mine)})")
+        due.width = max(16, due.label.cell_len)
         row = table.cursor_row
         table.clear()
         for task in message.tasks:

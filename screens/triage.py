@@ -5,7 +5,7 @@ The table holds a window of the list, never all of it: pages of 100 come
 from keyset queries in a thread worker, breached leads first (most overdue
 at the top), then the rest oldest first; the next page is fetched when the
 cursor comes near the end of what is loaded. Each row shows its response
-clock, time left or how late, recoloured every half minute.
+clock, time left or how late, and its age, both redrawn every half minute.
 """
 
 from __future__ import annotations
@@ -138,6 +138,11 @@ def sla_cell(row: TriageRow, now: datetime) -> Text:
     return Text(text, style=style, justify="right")
 
 
+def age_cell(row: TriageRow, now: datetime) -> Text:
+    """How long ago the lead arrived, right-aligned under its heading."""
+    return Text(age(row.created_at, now), justify="right")
+
+
 def _counted(count: int) -> str:
     """A list's count for its title: "10,000+" past the cap of counting."""
     return f"{COUNT_CAP:,}+" if count > COUNT_CAP else f"{count:,}"
@@ -148,7 +153,7 @@ class TriageScreen(TriageActions[None]):
 
     | Key(s) | Description |
     | :- | :- |
-    | space | Select the lead (actions apply to every selected lead). |
+    | space | Mark the lead and move down (actions take every marked lead). |
     | c, a, q, n, d, t | Claim, assign, qualify, nurture, disqualify, touch. |
     | / | Search by name, company, e-mail or phone. |
     | escape | Clear the search, then the selection. |
@@ -156,7 +161,9 @@ class TriageScreen(TriageActions[None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "select", "Select", id="select"),
+        # Marking moves down, so space, space, space marks a run of leads; the
+        # description says so, or the cursor seems to wander off on its own.
+        Binding("space", "select", "Mark & next", id="select"),
         Binding("slash", "search", "Search", key_display="/", id="search"),
         Binding("escape", "clear_search", "Clear", id="clear-search"),
         Binding("r", "refresh", "Refresh", id="refresh"),
@@ -395,7 +402,7 @@ class TriageScreen(TriageActions[None]):
             text(row.source),
             text(row.owner if self.SHOW_OWNER else row.territory),
             sla_cell(row, self._ws.clock.now()),
-            Text(age(row.created_at, self._ws.clock.now()), justify="right"),
+            age_cell(row, self._ws.clock.now()),
         ]
         return cells
 
@@ -404,12 +411,14 @@ class TriageScreen(TriageActions[None]):
         return ("mark", "name", "company", "source", middle, "sla", "age")
 
     def _tick(self) -> None:
-        """Redraw every loaded row's clock: time passes on screen too."""
+        """Redraw every loaded row's clock and age: time passes on screen too,
+        and a lead 10m late must not read as 7m old."""
         now = self._ws.clock.now()
         table = self.table
         for lead_id, row in self._rows.items():
             if str(lead_id) in table.rows:
                 table.update_cell(str(lead_id), "sla", sla_cell(row, now))
+                table.update_cell(str(lead_id), "age", age_cell(row, now))
 
     def _show_state(self) -> None:
         """The title's counts, and the friendly line when nothing is left."""
@@ -424,7 +433,7 @@ class TriageScreen(TriageActions[None]):
         if self._late and self.SCOPE != "breaches":
             title += f" · {_counted(self._late)} late"
         if self._selected:
-            title += f" · {len(self._selected)} selected"
+            title += f" · {len(self._selected)} marked"
         self.query_one(".list-title", Static).update(title)
         self.query_one(".list-note", Static).update(
             f"“{self._search}”" if self._search else ""
@@ -469,11 +478,20 @@ class TriageScreen(TriageActions[None]):
         return int(key.value) if key.value is not None else None
 
     def targets(self) -> list[int]:
-        """The selected leads, else the highlighted one."""
+        """The marked leads, else the highlighted one."""
         if self._selected:
             return [i for i in self._rows if i in self._selected]
         lead_id = self._highlighted_id()
         return [lead_id] if lead_id is not None else []
+
+    def marked(self) -> bool:
+        return bool(self._selected)
+
+    def lead_names(self, lead_ids: list[int]) -> list[str]:
+        return [
+            (row.name or "(no name)") if (row := self._rows.get(i)) else f"#{i}"
+            for i in lead_ids
+        ]
 
     def owned_by_others(self, lead_ids: list[int]) -> bool:
         me = self._ws.user_name
@@ -483,7 +501,7 @@ class TriageScreen(TriageActions[None]):
         )
 
     def action_select(self) -> None:
-        """Select or unselect the highlighted lead, and move down."""
+        """Mark or unmark the highlighted lead, and move down."""
         lead_id = self._highlighted_id()
         if lead_id is None:
             return
@@ -623,7 +641,7 @@ class TriageScreen(TriageActions[None]):
             self._reload()
 
     def action_clear_search(self) -> None:
-        """Forget the search (or, with none, the selection)."""
+        """Forget the search (or, with none, the marks)."""
         search = self._search_box
         if not self._search and not search.has_class("-open") and self._selected:
             for lead_id in list(self._selected):

@@ -45,6 +45,7 @@ def won_deal(
             close_on=date(2026, 3, 2),
             stage_entered_at=now,
             closed_at=now,
+            needs_handoff=True,
             created_at=now,
             updated_at=now,
         )

@@ -175,8 +175,16 @@ def test_every_stage_has_its_definition(ws: Workspace) -> None:
     assert [d.key for d in stages] == [s.key for s in ws.process.stages]
     proposal = next(d for d in stages if d.key == "proposal")
     assert proposal.text == (
-        "The buyer has a written proposal with a price. To enter: amount."
+        "The buyer has a written proposal with a price. To enter: Amount."
     )
+    # Found in the demo: fields named as the database names them, where the
+    # forms that ask for them say "Next meeting" and "Decision date".
+    texts = {d.key: (d.name, d.text) for d in found}
+    assert texts["discovery"][1].endswith("To enter: Next meeting.")
+    assert texts["negotiation"][1].endswith("To enter: Amount, Decision date.")
+    assert texts["decision_on"][0] == "Decision date"
+    assert texts["next_meeting_at"][0] == "Next meeting"
+    assert texts["sla"][0] == "sla"
     assert any(d.key == "sla" and d.kind == "term" for d in found)
 
 

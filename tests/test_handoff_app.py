@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from crm_tui.clock import FixedClock
-from crm_tui.models import Account, Handoff, Task, User
+from crm_tui.models import Account, Deal, Handoff, Task, User
 from crm_tui.services.handoffs import send_back_handoff, submit_handoff
 from crm_tui.workspace import Workspace
 from screens.accounts import AccountsScreen
@@ -311,3 +311,35 @@ def test_a_deal_won_on_the_board_is_handed_off_from_the_keyboard(
         users = {u.id: u.name for u in session.exec(select(User))}
     assert handoff.deal_id == deal.id and handoff.status == "accepted"
     assert users[account.implementation_owner_id or 0] == "kim"
+
+
+def test_a_manager_accepting_for_kim_is_told_the_task_is_kims(ws: Workspace) -> None:
+    # Found in the demo: alex accepted kim's hand-off and read "the onboarding
+    # task is yours".
+    sam = as_user(ws, "sam")
+    deal_id = won_deal(ws)
+    handoff_id = opened_handoff(sam, deal_id)
+    fill_all(sam, handoff_id)
+    submit_handoff(sam, handoff_id)
+
+    async def manager(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await pilot.press("H")
+        await settle(pilot)
+        [row] = rows(app, "#handoff-table")
+        assert row[1] == "to accept"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, HandoffScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        assert notices(app)[-1][1] == "Accepted: the onboarding task is kim's"
+
+    drive(CrmApp(ws, live=False), manager)
+    with ws.read() as session:
+        task = session.exec(select(Task)).one()
+        deal = session.get(Deal, deal_id)
+        users = {u.id: u.name for u in session.exec(select(User))}
+    assert users[task.owner_id or 0] == "kim"
+    assert deal is not None and not deal.needs_handoff

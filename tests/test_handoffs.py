@@ -13,6 +13,7 @@ from crm_tui.errors import CrmError, NotAllowed
 from crm_tui.models import (
     Account,
     Contact,
+    Deal,
     Event,
     Handoff,
     HandoffItem,
@@ -32,6 +33,7 @@ from crm_tui.services.handoffs import (
     send_back_handoff,
     submit_handoff,
 )
+from crm_tui.services.users import find_user
 from crm_tui.workspace import Workspace
 from tests.conftest import as_user
 from tests.handoff_helpers import FILLED, fill_all, opened_handoff, won_deal
@@ -164,6 +166,29 @@ def test_accepting_assigns_the_owners_and_creates_the_onboarding_task(
         "Two on-site training days",
     ]
     assert actions(ws, handoff_id)[-2:] == [("sam", "submitted"), ("kim", "accepted")]
+
+
+def test_a_manager_accepts_for_the_next_owner_and_the_deal_is_handed_off(
+    ws: Workspace,
+) -> None:
+    # Found in the demo: after acceptance the deal still said it needed a
+    # hand-off, and the manager was told the onboarding task was theirs.
+    sam = as_user(ws, "sam")
+    deal_id = won_deal(ws)
+    handoff_id = opened_handoff(sam, deal_id)
+    fill_all(sam, handoff_id)
+    submit_handoff(sam, handoff_id)
+    with ws.read() as session:
+        deal = session.get(Deal, deal_id)
+        assert deal is not None and deal.needs_handoff  # submitted: still waits
+    accepted = accept_handoff(ws, handoff_id)  # alex, a manager, stands in
+    assert (accepted.handoff.status, accepted.onboarding_owner) == ("accepted", "kim")
+    with ws.read() as session:
+        deal = session.get(Deal, deal_id)
+        [task] = session.exec(select(Task)).all()
+        kim = find_user(session, "kim")
+    assert deal is not None and not deal.needs_handoff
+    assert task.owner_id == kim.id
 
 
 def test_sent_back_with_a_question_then_resubmitted(ws: Workspace) -> None:

@@ -46,9 +46,17 @@ def test_a_script_fills_submits_and_accepts_a_handoff(
     shown = json.loads(out)
     assert (shown["status"], shown["question"]) == ("sent_back", "Which SSO?")
     assert crm(db_path, "handoffs", "submit", handoff_id, user="sam")[0] == 0
-    assert crm(db_path, "handoffs", "accept", handoff_id, user="kim")[0] == 0
+    [deal] = json.loads(crm(db_path, "deals", "list", "--json")[1])
+    assert deal["needs_handoff"] is True  # submitted is not yet handed off
+    code, out = crm(db_path, "handoffs", "accept", handoff_id, user="kim")
+    assert (code, out.strip()) == (
+        0,
+        "Hand-off #1 accepted; the onboarding task is kim's.",
+    )
     code, out = crm(db_path, "handoffs", "list", "--json")
     assert json.loads(out) == []
+    [deal] = json.loads(crm(db_path, "deals", "list", "--json")[1])
+    assert deal["needs_handoff"] is False
 
     code, out = crm(db_path, "accounts", "list", "--json")
     [account] = json.loads(out)

@@ -60,6 +60,38 @@ def test_an_edit_is_saved_and_shows_in_the_history(ws: Workspace) -> None:
     )
 
 
+def test_country_source_and_interest_are_edited_on_the_form(ws: Workspace) -> None:
+    # Found in the demo: the fields that drive routing could not be put right.
+    [lead_id] = add_leads(ws, 1, source="Web form")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        form = app.screen
+        assert isinstance(form, LeadEditScreen)
+        assert form.query_one("#edit-source", Input).value == "Web form"
+        await type_into(pilot, "country", "usa")
+        await type_into(pilot, "source", "Referral")
+        await type_into(pilot, "product_interest", "Analytics add-on")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+        assert ("information", "Saved: Country, Source, Interest.") in notices(app)
+        fields = shown(app, "#lead-fields")
+        assert "United States" in fields and "Analytics add-on" in fields
+
+    drive(CrmApp(ws, live=False), scenario)
+    saved = lead(ws, lead_id)
+    assert (saved.country, saved.source, saved.product_interest) == (
+        "United States",
+        "Referral",
+        "Analytics add-on",
+    )
+
+
 def test_a_colleagues_save_in_between_opens_the_conflict_dialog(
     ws: Workspace, tmp_path: Path
 ) -> None:

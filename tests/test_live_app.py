@@ -78,11 +78,11 @@ def test_a_selection_survives_a_colleagues_change_but_not_their_claim(
         app = pilot.app
         assert isinstance(app, CrmApp)
         await pilot.press("space", "space", "space")
-        assert "3 selected" in shown(app, "#inbox-title")
+        assert "3 marked" in shown(app, "#inbox-title")
         done = colleague(db_path, "sam", "leads", "claim", "2")
         assert done.wait(timeout=60) == 0, done.stderr.read() if done.stderr else ""
         await until(pilot, lambda: "Lead 001" not in names(app))
-        assert "2 selected" in shown(app, "#inbox-title")
+        assert "2 marked" in shown(app, "#inbox-title")
         screen = app.screen
         assert isinstance(screen, InboxScreen)
         assert sorted(screen.targets()) == [1, 3]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, TabbedContent
 from typer.testing import CliRunner
 
 from crm_tui.cli import app as cli
@@ -22,6 +22,7 @@ from crm_tui.workspace import Workspace
 from screens.app import CrmApp
 from screens.audits import AuditsScreen, MergeScreen
 from screens.definitions import DefinitionsScreen
+from screens.help import screen_keys
 from screens.reports import ReportsScreen, pct
 from tests.conftest import MONDAY_9AM
 from tests.reporting import build_february
@@ -127,6 +128,42 @@ def test_merge_and_undo_from_the_audits(ws: Workspace) -> None:
         with ws.read() as session:
             names = session.exec(select(Lead.name).order_by(col(Lead.id))).all()
             assert names[0] == "Maria Garcia" and names[-1] == "Maria G."
+
+    drive(ws, scenario)
+
+
+def test_audit_tabs_switch_from_the_table_and_usage_names_fields_as_reps_do(
+    ws: Workspace,
+) -> None:
+    # Found in the demo: once the table had the focus, left and right no longer
+    # switched tabs, and field usage listed columns such as renewal_task_for.
+    seed(ws, CLEAN_PEOPLE)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("A")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AuditsScreen)
+        tabs = screen.query_one(TabbedContent)
+        await pilot.press("tab")  # into the table, where left and right scroll
+        assert screen.focused is screen.query_one("#audit-duplicates", DataTable)
+        keys = {k.keys: k.description for k in screen_keys(pilot.app.screen)}
+        assert (keys["["], keys["]"]) == ("Prev tab", "Next tab")
+        await pilot.press("]", "]", "]")
+        await settle(pilot)
+        assert tabs.active == "tab-usage"
+        assert screen.focused is screen.query_one("#audit-usage", DataTable)
+        usage = cells(screen.query_one("#audit-usage", DataTable))
+        fields = {(row[0], row[1]) for row in usage}
+        assert {("lead", "Interest"), ("deal", "Next meeting")} <= fields
+        assert ("account", "Renewal date") in fields
+        shown_names = {row[1] for row in usage}
+        assert not shown_names & {"renewal_task_for", "external_id", "Revisit_on"}
+        assert all("_" not in name for name in shown_names)
+        await pilot.press("]")
+        assert tabs.active == "tab-duplicates"
+        await pilot.press("[")
+        assert tabs.active == "tab-usage"
 
     drive(ws, scenario)
 

@@ -8,15 +8,19 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 from textual.pilot import Pilot
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
-from crm_tui.models import User
+from crm_tui.models import Task, User
+from crm_tui.services.deals import create_deal
 from crm_tui.services.triage import touch_leads
 from crm_tui.timestamps import local_time, readable
 from crm_tui.workspace import Workspace
 from screens.app import CrmApp
 from screens.lead import LeadScreen
+from screens.my_day import MyDayScreen
 from tests.conftest import MONDAY_9AM, add_leads, as_user
 from tests.test_cli_triage import crm
 from tests.test_inbox_app import drive, settle, shown
@@ -86,3 +90,46 @@ def test_crm_leads_show_prints_the_reps_time(ws: Workspace) -> None:
     assert "created_at: Mon 2 Mar 04:00" in out
     code, out = crm(Path(db), "leads", "show", str(lead_id), "--json")
     assert '"created_at": "2026-03-02T09:00:00+00:00"' in out
+
+
+def test_my_day_names_the_zone_its_due_times_are_in(ws: Workspace) -> None:
+    # Found in the demo: the heading said UTC over New York times.
+    in_new_york(ws, "alex")
+    create_deal(ws, title="Acme pilot", stage="contacted", values={})
+    with ws.read() as session:
+        task = session.exec(select(Task)).one()
+    due = local_time(task.due_at, NEW_YORK, MONDAY_9AM)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("M")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MyDayScreen)
+        tasks = screen.query_one("#day-tasks", DataTable)
+        assert str(tasks.columns[ColumnKey("due")].label) == "Due (New York)"
+        assert str(tasks.get_row_at(0)[1]) == due
+        # The heading as painted, not cut short by the column.
+        assert "Due (New York)" in tasks.render_line(0).text
+
+    drive(CrmApp(ws, live=False), scenario)
+
+
+@pytest.mark.sqlite_only
+def test_crm_tasks_list_prints_the_reps_time_under_a_header(ws: Workspace) -> None:
+    in_new_york(ws, "alex")
+    create_deal(ws, title="Acme pilot", stage="contacted", values={})
+    with ws.read() as session:
+        task = session.exec(select(Task)).one()
+    db = ws.engine.url.database
+    assert db is not None
+    code, out = crm(Path(db), "tasks", "list")
+    assert code == 0
+    header, row = out.splitlines()
+    assert header.split() == ["Task", "When", "Due", "(New", "York)", "Title", "Deal"]
+    # The command reads the real clock, which only decides whether the year
+    # is shown.
+    due = local_time(task.due_at, NEW_YORK, datetime.now(UTC))
+    assert f" {due} " in row and "Follow up on first contact" in row
+    assert row.rstrip().endswith("Acme pilot")
+    code, out = crm(Path(db), "tasks", "list", "--json")
+    assert f'"due_at": "{task.due_at.isoformat()}' in out

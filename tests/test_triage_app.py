@@ -18,6 +18,8 @@ from crm_tui.services.triage import claim_leads
 from crm_tui.workspace import Workspace
 from screens.app import CrmApp
 from screens.breaches import BreachesScreen
+from screens.forms import Confirm
+from screens.help import screen_keys
 from screens.inbox import InboxScreen
 from screens.my_leads import MyLeadsScreen
 from screens.triage_forms import ChoiceForm, parse_when
@@ -137,14 +139,62 @@ def test_space_selects_several_leads_and_the_action_takes_them_all(
         app = pilot.app
         assert isinstance(app, CrmApp)
         await press(pilot, "space", "j", "space")
-        assert "2 selected" in shown(app, ".list-title")
+        assert "2 marked" in shown(app, ".list-title")
         await press(pilot, "d", "4")
+        # Duplicate records the reason only, and the rep is told so.
+        assert isinstance(app.screen, Confirm)
+        assert "not which lead it repeats" in shown(app, "#confirm-question")
+        await press(pilot, "y")
         assert names(app) == ["Lead 001", "Lead 003"]
         assert ("information", "2 leads disqualified.") in notices(app)
 
     drive(CrmApp(ws), scenario)
     assert lead(ws, "Lead 002").reason == "duplicate"
     assert lead(ws, "Lead 001").status == "new"
+
+
+def test_marked_leads_are_named_before_they_are_disqualified(ws: Workspace) -> None:
+    # Found in the demo: space, j, space, d, 4 disqualified rows 1 and 3,
+    # though the cursor was on row 3 and nothing said space had moved it.
+    add_leads(ws, 4)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        keys = {key.keys: key.description for key in screen_keys(app.screen)}
+        assert keys["space"] == "Mark & next"
+        await press(pilot, "space", "j", "space", "d", "6")  # spam
+        assert isinstance(app.screen, Confirm)
+        assert shown(app, "#confirm-question").splitlines() == [
+            "Disqualify 2 leads as Spam or fake?",
+            "  Lead 000",
+            "  Lead 002",
+        ]
+        await press(pilot, "n")
+        assert names(app) == ["Lead 000", "Lead 001", "Lead 002", "Lead 003"]
+        await press(pilot, "d", "6", "y")
+        assert names(app) == ["Lead 001", "Lead 003"]
+
+    drive(CrmApp(ws), scenario)
+    assert [lead(ws, f"Lead 00{n}").status for n in range(4)] == [
+        "disqualified",
+        "new",
+        "disqualified",
+        "new",
+    ]
+
+
+def test_one_lead_under_the_cursor_is_disqualified_without_a_question(
+    ws: Workspace,
+) -> None:
+    add_leads(ws, 2)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await press(pilot, "j", "d", "6")
+        assert isinstance(pilot.app.screen, InboxScreen)
+        assert names(pilot.app) == ["Lead 000"]  # type: ignore[arg-type]
+
+    drive(CrmApp(ws), scenario)
 
 
 def test_touch_assign_and_nurture_from_my_leads(
@@ -193,6 +243,25 @@ def test_late_leads_rise_to_the_top_in_red(ws: Workspace, clock: FixedClock) -> 
     drive(CrmApp(ws), scenario)
 
 
+def test_the_age_moves_on_with_the_clock(ws: Workspace, clock: FixedClock) -> None:
+    # Found in the demo: left open, a lead read "10m late" but "7m" old,
+    # since only the SLA column was redrawn.
+    add_leads(ws, 1, source="Chat")  # five minutes to answer
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        screen = app.screen
+        assert isinstance(screen, InboxScreen)
+        assert [str(c) for c in table(app).get_row_at(0)[5:]] == ["4m left", "1m"]
+        clock.advance(minutes=15)
+        screen._tick()  # the half-minute timer, without waiting for it
+        await pilot.pause()
+        assert [str(c) for c in table(app).get_row_at(0)[5:]] == ["11m late", "16m"]
+
+    drive(CrmApp(ws, live=False), scenario)
+
+
 def test_a_manager_sees_every_breach_and_a_rep_is_told_why_not(
     ws: Workspace, clock: FixedClock
 ) -> None:
@@ -225,6 +294,28 @@ def test_a_manager_sees_every_breach_and_a_rep_is_told_why_not(
             select(func.count()).select_from(Lead).where(Lead.owner_id != None)  # noqa: E711
         ).one()
     assert reassigned == 1
+
+
+def test_the_list_keys_show_their_list_from_anywhere(ws: Workspace) -> None:
+    # Found in the demo: i over the reports, or from my leads back to an inbox
+    # with my day pushed over it, left the rep where they were.
+    add_leads(ws, 1)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        await press(pilot, "M", "m")
+        assert isinstance(app.screen, MyLeadsScreen)
+        await press(pilot, "i")
+        assert isinstance(app.screen, InboxScreen)
+        assert names(app) == ["Lead 000"]
+        await press(pilot, "R", "i")
+        assert isinstance(app.screen, InboxScreen)
+        await press(pilot, "m")
+        assert isinstance(app.screen, MyLeadsScreen)
+        assert len(app.screen_stack) == 1
+
+    drive(CrmApp(as_user(ws, "sam")), scenario)
 
 
 def test_dates_are_typed_the_short_way() -> None:

@@ -29,6 +29,8 @@ from crm_tui.models import (
 )
 from crm_tui.normalize import country_region
 from crm_tui.process import Process
+from crm_tui.rules.lead_fields import LEAD_LABELS
+from crm_tui.rules.stages import GATE_FIELDS
 
 # Lead statuses that no longer wait for a first touch.
 DONE_STATUSES = ("converted", "disqualified", "nurture", "nurtured", "merged")
@@ -40,19 +42,39 @@ UNUSED_STAGE_DAYS = 90
 # anything.
 PLACEHOLDER_MIN_DEALS = 5
 
-# Columns that are bookkeeping, not something a person fills in.
-_NOT_FIELDS = {
-    "id",
-    "version",
-    "created_at",
-    "updated_at",
-    "extra",
-    "email_key",
-    "merged_into_id",
-    "import_batch_id",
-    "position",
-    "stage_entered_at",
-    "source_system",
+# The fields whose use is counted, under the names a rep knows them by (a
+# deal's gate fields as the gate form asks for them). A column not named
+# here is bookkeeping no person fills in: ids from a source system, the
+# times a rule sets, the marker of an account's renewal task.
+USAGE_LABELS: dict[str, dict[str, str]] = {
+    "lead": LEAD_LABELS,
+    "deal": {
+        "title": "Title",
+        "kind": "Kind",
+        "account_id": "Account",
+        "contact_id": "Contact",
+        "lead_id": "Lead",
+        "owner_id": "Owner",
+        "stage": "Stage",
+        **{name: spec.label for name, spec in GATE_FIELDS.items()},
+        "currency": "Currency",
+        "product": "Product",
+    },
+    "account": {
+        "name": "Name",
+        "domain": "Domain",
+        "industry": "Industry",
+        "country": "Country",
+        "territory": "Territory",
+        "owner_id": "Owner",
+        "relationship_owner_id": "Relationship owner",
+        "implementation_owner_id": "Implementation owner",
+        "service_owner_id": "Service owner",
+        "onboarding_completed_at": "Onboarding completed",
+        "renewal_on": "Renewal date",
+        "usage": "Usage",
+        "expansion_interest": "Expansion interest",
+    },
 }
 
 
@@ -68,6 +90,7 @@ class Finding:
 class FieldUsage:
     table: str
     field: str
+    label: str  # what a rep calls the field
     filled: int
     total: int
 
@@ -398,12 +421,13 @@ def _placeholder_fields(session: Session, process: Process) -> list[Finding]:
 
 
 def field_usage(session: Session) -> list[FieldUsage]:
-    """For leads, deals and accounts: how many records have each field
-    filled (empty text counts as not filled)."""
+    """For leads, deals and accounts: how many records have each field a
+    person fills in filled (empty text counts as not filled)."""
     found = []
     for table_name, model in (("lead", Lead), ("deal", Deal), ("account", Account)):
         table = model.__table__  # type: ignore[union-attr]
-        columns = [c for c in table.columns if c.name not in _NOT_FIELDS]
+        labels = USAGE_LABELS[table_name]
+        columns = [c for c in table.columns if c.name in labels]
         counts = [
             func.count(func.nullif(c, ""))
             if isinstance(c.type, String)
@@ -412,7 +436,7 @@ def field_usage(session: Session) -> list[FieldUsage]:
         ]
         total, *filled = session.execute(select(func.count(), *counts)).one()
         found += [
-            FieldUsage(table_name, c.name, int(n), int(total))
+            FieldUsage(table_name, c.name, labels[c.name], int(n), int(total))
             for c, n in zip(columns, filled, strict=True)
         ]
     return found

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm_tui.process import Process
+from crm_tui.rules.stages import GATE_FIELDS
 
 
 @dataclass(frozen=True)
@@ -16,16 +17,23 @@ class Definition:
     text: str
 
 
+def _label(name: str) -> str:
+    # A deal field reads as the forms that ask for it name it ("Next
+    # meeting", not next_meeting_at), so the glossary and the form agree.
+    spec = GATE_FIELDS.get(name)
+    return spec.label if spec is not None else name.replace("_", " ")
+
+
 def definitions(process: Process) -> list[Definition]:
     """The team's glossary, stages first, in the order the file gives them."""
     found: list[Definition] = []
     for stage in process.stages:
         text = stage.definition
         if stage.requires:
-            text += f" To enter: {', '.join(stage.requires)}."
+            text += f" To enter: {', '.join(_label(n) for n in stage.requires)}."
         found.append(Definition("stage", stage.key, stage.name, text.strip()))
     for key, text in process.definitions.items():
-        found.append(Definition("term", key, key.replace("_", " "), text))
+        found.append(Definition("term", key, _label(key), text))
     for dimension in process.qualification.dimensions:
         text = f"{dimension.definition} ({' / '.join(dimension.choices)})"
         found.append(

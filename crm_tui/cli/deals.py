@@ -186,10 +186,19 @@ def list_tasks(
             ]
         )
         return
+    from crm_tui.timestamps import local_time, user_zone, zone_label
+
+    # Due times in the rep's own time zone, as `deals show` prints them;
+    # --json keeps UTC for scripts.
+    with ws.read() as session:
+        zone = user_zone(session, ws.user_id)
+    now = ws.clock.now()
+    due = f"Due ({zone_label(zone)})"
+    typer.echo(f"{'Task':>7}  {'When':<9} {due:<21}  {'Title':<40} Deal")
     for r in rows:
         typer.echo(
-            f"{r.id:>7}  {r.when:<9} {r.due_at:%Y-%m-%d %H:%M}  {r.title[:40]:<40}"
-            f" {r.deal or ''}"
+            f"{r.id:>7}  {r.when:<9} {local_time(r.due_at, zone, now):<21}"
+            f"  {r.title[:40]:<40} {r.deal or ''}"
         )
 
 

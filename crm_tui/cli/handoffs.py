@@ -110,8 +110,13 @@ def accept(ctx: typer.Context, handoff_id: HandoffId) -> None:
     """Accept a submitted hand-off: owners set, onboarding task created."""
     from crm_tui.services.handoffs import accept_handoff
 
-    handoff = accept_handoff(workspace(ctx), handoff_id)
-    typer.echo(f"Hand-off #{handoff.id} accepted.")
+    accepted = accept_handoff(workspace(ctx), handoff_id)
+    task = (
+        f"; the onboarding task is {accepted.onboarding_owner}'s"
+        if accepted.onboarding_owner
+        else ""
+    )
+    typer.echo(f"Hand-off #{accepted.handoff.id} accepted{task}.")
 
 
 @app.command("send-back")

@@ -10,13 +10,56 @@ from crm_tui.errors import CrmError, FieldNotValid
 from crm_tui.normalize import (
     InvalidValue,
     clean,
+    country_name,
     email_match_key,
     normalize_email,
     normalize_phone,
 )
 
-# The fields a rep edits on the lead page; the rest come from rules and imports.
-BASIC_FIELDS = ("name", "company", "title", "email", "phone", "territory")
+# What a rep calls each field of a lead a person fills in or decides: the
+# lead's edit form and the field-usage audit both read them from here.
+LEAD_LABELS = {
+    "name": "Name",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "company": "Company",
+    "title": "Title",
+    "email": "E-mail",
+    "phone": "Phone",
+    "mobile": "Mobile",
+    "website": "Website",
+    "industry": "Industry",
+    "source": "Source",
+    "street": "Street",
+    "city": "City",
+    "state": "State",
+    "postal_code": "Postal code",
+    "country": "Country",
+    "territory": "Territory",
+    "language": "Language",
+    "segment": "Segment",
+    "product_interest": "Interest",
+    "owner_id": "Owner",
+    "status": "Status",
+    "bucket": "Bucket",
+    "reason": "Reason",
+    "revisit_on": "Revisit on",
+}
+
+# The fields a rep edits on the lead page, in the form's order; the rest come
+# from rules and imports. Country, source and interest drive routing and the
+# response SLA, so a rep who finds them wrong must be able to put them right.
+BASIC_FIELDS = (
+    "name",
+    "company",
+    "title",
+    "email",
+    "phone",
+    "country",
+    "territory",
+    "source",
+    "product_interest",
+)
 
 
 def clean_lead_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -41,6 +84,9 @@ def clean_lead_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             except InvalidValue as error:
                 message = str(error).rstrip(".").capitalize()
                 raise FieldNotValid(field, message + ".") from error
+    if values.get("country"):
+        # Stored as an import stores it: "USA" and "us" both read "United States".
+        values["country"] = country_name(values["country"])
     if "email" in values:
         values["email_key"] = email_match_key(values["email"] or "") or None
     return values

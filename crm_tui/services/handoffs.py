@@ -7,8 +7,9 @@ and submits; submitting is refused while a required item is empty. The next
 owner (the user named in the first user item, by default the implementation
 owner; a manager can stand in) accepts it or sends it back with a question.
 Accepting gives the account its owners, its renewal date and its promises,
-and creates the first onboarding task. Every step is an event on the
-hand-off, with who and when.
+creates the first onboarding task, and marks the deal as handed off (it no
+longer needs a hand-off). Every step is an event on the hand-off, with who
+and when.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -25,7 +27,16 @@ from sqlmodel import Session, col, func, select
 
 from crm_tui.errors import CrmError, NotAllowed, NotFound
 from crm_tui.events import add_created, record
-from crm_tui.models import Account, Contact, Deal, Handoff, HandoffItem, Promise, Task
+from crm_tui.models import (
+    Account,
+    Contact,
+    Deal,
+    Handoff,
+    HandoffItem,
+    Promise,
+    Task,
+    User,
+)
 from crm_tui.process import Process, TaskTemplate
 from crm_tui.rules.handoff import (
     BadValue,
@@ -270,13 +281,24 @@ def send_back_handoff(
     return ws.write(send_back)
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """A hand-off just accepted, and who its onboarding task went to (the
+    implementation owner, else whoever accepted; ``None`` when the process
+    makes no onboarding task)."""
+
+    handoff: Handoff
+    onboarding_owner: str | None
+
+
 def accept_handoff(
     ws: Workspace, handoff_id: int, *, expected_version: int | None = None
-) -> Handoff:
+) -> Accepted:
     """Take the hand-off: the account gets its owners, renewal date and
-    promises, and the first onboarding task is created."""
+    promises, the first onboarding task is created, and the deal no longer
+    needs a hand-off."""
 
-    def accept(session: Session) -> Handoff:
+    def accept(session: Session) -> Accepted:
         handoff = _get(session, handoff_id)
         _may_decide(session, ws, handoff, "accept")
         if handoff.account_id is None:
@@ -295,16 +317,39 @@ def accept_handoff(
             user_id=ws.user_id,
             action="accepted",
         )
+        _handed_off(session, ws, handoff.deal_id)
         items = {item.key: item for item in _items(session, handoff_id)}
         account = _set_up_account(session, ws, handoff.account_id, items)
         _create_promises(session, ws, handoff_id, account, items)
-        _create_onboarding_task(session, ws, handoff, account)
-        return _get(session, handoff_id)
+        task = _create_onboarding_task(session, ws, handoff, account)
+        owner = session.get(User, task.owner_id) if task and task.owner_id else None
+        return Accepted(_get(session, handoff_id), owner.name if owner else None)
 
     return ws.write(accept)
 
 
 # Accepting --------------------------------------------------------------
+
+
+def _handed_off(session: Session, ws: Workspace, deal_id: int) -> None:
+    # needs_handoff is set when the deal is won and means its hand-off is not
+    # done; a submitted one still waits for the next owner (queries/handoffs
+    # counts it as waiting), so only accepting clears it.
+    deal = session.get(Deal, deal_id)
+    if deal is None or not deal.needs_handoff:
+        return
+    assert deal.id is not None
+    apply_edit(
+        session,
+        Deal,
+        "deal",
+        deal.id,
+        expected_version=deal.version,
+        changes={"needs_handoff": False},
+        at=ws.clock.now(),
+        user_id=ws.user_id,
+        action="handed_off",
+    )
 
 
 def _set_up_account(
@@ -440,8 +485,6 @@ def _item(session: Session, handoff: Handoff, key: str) -> HandoffItem:
 
 
 def _rank(session: Session, ws: Workspace) -> int:
-    from crm_tui.models import User
-
     user = session.get(User, ws.user_id)
     return RANKS.get(user.role, -1) if user else -1
 
