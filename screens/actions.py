@@ -228,8 +228,8 @@ class TriageActions(CrmScreen[ResultType]):
             if more > 0:
                 lines.append(f"  and {more} more")
         if reason == DUPLICATE:
-            # TODO: ask which lead it repeats once disqualify_leads can record
-            # it; until then the rep is told, and pointed at merging.
+            # The disqualification keeps the reason only, not which lead this
+            # one repeats: the rep is told so, and pointed at merging.
             if not lines:
                 name = escape(self.lead_names(ids)[0])
                 lines.append(f"Disqualify {name} as {label}?")

@@ -29,8 +29,8 @@ from crm_tui.models import (
 )
 from crm_tui.normalize import country_region
 from crm_tui.process import Process
+from crm_tui.rules.gate_fields import GATE_FIELDS
 from crm_tui.rules.lead_fields import LEAD_LABELS
-from crm_tui.rules.stages import GATE_FIELDS
 
 # Lead statuses that no longer wait for a first touch.
 DONE_STATUSES = ("converted", "disqualified", "nurture", "nurtured", "merged")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from crm_tui.process import Process
-from crm_tui.rules.stages import GATE_FIELDS
+from crm_tui.rules.gate_fields import GATE_FIELDS
 
 
 @dataclass(frozen=True)

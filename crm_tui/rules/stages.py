@@ -18,6 +18,7 @@ from crm_tui.errors import CrmError, ProcessError
 from crm_tui.normalize import InvalidValue, parse_timestamp
 from crm_tui.process import BusinessHours, Process, Stage, TaskTemplate
 from crm_tui.rules.gate_fields import DISQUALIFY, GATE_FIELDS, FieldKind
+from crm_tui.rules.sla import is_business_day
 
 # A meeting that has already happened is not a next meeting: these fields
 # only satisfy a gate while they lie ahead.
@@ -247,8 +248,8 @@ def task_due(process: Process, template: TaskTemplate, start: datetime) -> datet
 
 
 def add_business_days(process: Process, start: datetime, days: int) -> datetime:
-    # TODO: the lead SLA clock (rules/sla.py) counts business hours too; the
-    # two should share one calendar once both have landed.
+    """``days`` working days after ``start`` on the team's calendar (the
+    one the SLA clocks count), at the same local time within the day."""
     hours: BusinessHours = process.business_hours
     zone = process.team.zone
     local = start.astimezone(zone)
@@ -256,17 +257,12 @@ def add_business_days(process: Process, start: datetime, days: int) -> datetime:
     left = days
     while left > 0:
         day += timedelta(days=1)
-        if _is_business_day(hours, day):
+        if is_business_day(day, hours):
             left -= 1
     when = local.time()
     if when < hours.start or when > hours.end:
         when = hours.start if when < hours.start else hours.end
     return datetime.combine(day, when, tzinfo=zone).astimezone(start.tzinfo)
-
-
-def _is_business_day(hours: BusinessHours, day: date) -> bool:
-    weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
-    return weekday in hours.days and day not in hours.holidays
 
 
 # -- Next-step discipline -------------------------------------------------------

@@ -15,11 +15,10 @@ and when.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import update
@@ -37,7 +36,6 @@ from crm_tui.models import (
     Task,
     User,
 )
-from crm_tui.process import Process, TaskTemplate
 from crm_tui.rules.handoff import (
     BadValue,
     Person,
@@ -48,6 +46,7 @@ from crm_tui.rules.handoff import (
     promise_lines,
     shown,
 )
+from crm_tui.rules.stages import task_due
 from crm_tui.services.edits import Conflict, apply_edit
 from crm_tui.services.roles import RANKS
 from crm_tui.services.tasks import create_task
@@ -425,33 +424,13 @@ def _create_onboarding_task(
         session,
         kind=template.kind,
         title=f"{template.title}: {account.name}",
-        due_at=due_at(template, now, ws.process),
+        due_at=task_due(ws.process, template, now),
         owner_id=account.implementation_owner_id or ws.user_id,
         deal_id=handoff.deal_id,
         account_id=account.id,
         at=now,
         by=ws.user_id,
     )
-
-
-def due_at(template: TaskTemplate, now: datetime, process: Process) -> datetime:
-    """When a task from ``template`` is due: hours on the wall clock, or
-    business days on the team's working days (same time of day)."""
-    # TODO: use the shared business-hours calendar once the SLA clocks land;
-    # whole working days at the same local time are close enough for a task.
-    if template.due_business_days is not None:
-        zone = process.team.zone
-        local = now.astimezone(zone)
-        hours = process.business_hours
-        days_left = math.ceil(template.due_business_days)
-        day = local.date()
-        while days_left > 0:
-            day += timedelta(days=1)
-            weekday = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[day.weekday()]
-            if weekday in hours.days and day not in hours.holidays:
-                days_left -= 1
-        return datetime.combine(day, local.timetz()).astimezone(now.tzinfo)
-    return now + timedelta(hours=template.due_hours or 0)
 
 
 # Shared checks -----------------------------------------------------------
