@@ -157,9 +157,10 @@ def test_accepting_assigns_the_owners_and_creates_the_onboarding_task(
     assert account.renewal_on == date(2027, 4, 1)
     assert (task.kind, task.title) == ("meeting", "Onboarding kick-off: Acme Logistics")
     assert owners[task.owner_id or 0] == "kim"
-    # Five working days in New York, same local time (clocks go forward on
-    # 8 March, so the UTC hour moves).
-    assert task.due_at == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    # Five working days in New York, as a stage's tasks count them: accepted
+    # at 3:00 local, before the working day, so due as that day opens, 9:00
+    # (clocks went forward on 8 March: 13:00 UTC).
+    assert task.due_at == datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
     assert [p.text for p in promises] == [
         "Live by May 15",
         "SSO in the first month",
