@@ -111,7 +111,9 @@ class GateForm(ModalScreen[dict[str, str] | None]):
             try:
                 parse_value(self._process, need.field, text)
             except CrmError as error:
-                self._error(need.field, f"{need.label}: {error}")
+                # The rules name the field in what they say (the CLI shows
+                # the same words), so the form adds nothing in front.
+                self._error(need.field, str(error))
                 return
         self.dismiss(values)
 

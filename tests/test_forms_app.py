@@ -161,3 +161,23 @@ def test_a_choice_says_its_digits_pick_and_a_digit_does() -> None:
         await pilot.press("2")
 
     assert run(form, scenario) == ["no_fit"]
+
+
+def test_a_value_that_does_not_fit_names_its_field_once() -> None:
+    needs = [
+        _need(PROCESS, "amount", "to enter Closed won"),
+        _need(PROCESS, "close_on", "to enter Closed won"),
+    ]
+    form = GateForm(PROCESS, "To move to Closed won", needs)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        error = form.query_one("#gate-error")
+        form.query_one("#gate-amount", Input).value = "abc"
+        await pilot.press("ctrl+s")
+        assert str(error.render()) == "Amount: 'abc' is not an amount."
+        form.query_one("#gate-amount", Input).value = "4000"
+        form.query_one("#gate-close_on", Input).value = "2026-13-45"
+        await pilot.press("ctrl+s")
+        assert str(error.render()) == 'Close date: "2026-13-45" is not a date.'
+
+    assert run(form, scenario) == []
