@@ -760,7 +760,8 @@ class BoardScreen(CrmScreen[None]):
             merged = message.given | values
             self._move_card(message.deal_id, message.stage.key, merged)
 
-        self.app.push_screen(GateForm(self._ws.process, title, message.needs), answered)
+        form = GateForm(self._ws.process, title, message.needs, clock=self._ws.clock)
+        self.app.push_screen(form, answered)
 
     def on_deal_moved(self, message: DealMoved) -> None:
         self._busy = False

@@ -14,9 +14,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from crm_tui.clock import Clock
 from crm_tui.errors import CrmError
 from crm_tui.process import Process
-from crm_tui.rules.stages import Need, parse_value
+from crm_tui.rules.stages import Need, check_ahead, parse_value
 from screens.footer import KeyFooter
 
 
@@ -43,9 +44,12 @@ class GateForm(ModalScreen[dict[str, str] | None]):
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
-    def __init__(self, process: Process, title: str, needs: list[Need]) -> None:
+    def __init__(
+        self, process: Process, title: str, needs: list[Need], *, clock: Clock
+    ) -> None:
         super().__init__()
         self._process = process
+        self._clock = clock
         self._title = title
         self.needs = needs
 
@@ -103,13 +107,16 @@ class GateForm(ModalScreen[dict[str, str] | None]):
         """Check every value here, so a typo is fixed in place: the form
         stays open with what was typed, on the field to fix."""
         values = self.values()
+        now = self._clock.now()
         for need in self.needs:
             text = values.get(need.field, "")
             if not text.strip():
                 self._error(need.field, f"{need.label} is needed {need.why}.")
                 return
             try:
-                parse_value(self._process, need.field, text)
+                check_ahead(
+                    need.field, parse_value(self._process, need.field, text), now
+                )
             except CrmError as error:
                 # The rules name the field in what they say (the CLI shows
                 # the same words), so the form adds nothing in front.

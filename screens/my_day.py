@@ -368,6 +368,7 @@ class StalledScreen(CrmScreen[None]):
             self.notify("Mark the deals to close first (space).")
             return
         lost = next(s for s in self._ws.process.stages if s.closed == "lost")
+        clock = self._ws.clock
         spec = GATE_FIELDS["lost_reason"]
         reasons = tuple(
             (r.key, r.label) for r in self._ws.process.lost_reasons if not r.internal
@@ -388,12 +389,14 @@ class StalledScreen(CrmScreen[None]):
                         self._confirm(lost.key, values | more)
 
                 self.app.push_screen(
-                    GateForm(self._ws.process, "Close lost", [note]), with_note
+                    GateForm(self._ws.process, "Close lost", [note], clock=clock),
+                    with_note,
                 )
                 return
             self._confirm(lost.key, values)
 
-        self.app.push_screen(GateForm(self._ws.process, "Close lost", [need]), answered)
+        form = GateForm(self._ws.process, "Close lost", [need], clock=clock)
+        self.app.push_screen(form, answered)
 
     def _confirm(self, stage: str, values: dict[str, str]) -> None:
         if not self.marked:

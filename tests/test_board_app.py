@@ -287,6 +287,35 @@ def test_discovery_and_won_gates_through_the_board(
     on_board(CrmApp(ws), scenario)
 
 
+def test_a_meeting_in_the_past_is_refused_in_the_form_with_what_was_typed(
+    ws: Workspace,
+) -> None:
+    # A past meeting used to close the form, fail the gate and open a blank
+    # form again, with nothing said of why.
+    deal_id = add_deal(ws, "Redwood Legal")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        await pilot.press(*"2020-01-01 10:00", "enter")
+        await settle(pilot)
+        assert pilot.app.screen is form
+        assert form.query_one("#gate-next_meeting_at", Input).value == (
+            "2020-01-01 10:00"
+        )
+        error = str(form.query_one("#gate-error").render())
+        assert error == "The next meeting must be after now."
+        assert stage_of(ws, deal_id) == "contacted"
+        await fill(pilot, "next_meeting_at", "2026-03-10 10:00")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert stage_of(ws, deal_id) == "discovery"
+
+    on_board(CrmApp(ws), scenario)
+
+
 def test_reordering_on_the_board_keeps_the_stage(ws: Workspace) -> None:
     first = add_deal(ws, "First")
     add_deal(ws, "Second")

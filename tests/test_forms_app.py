@@ -14,13 +14,16 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, TextArea
 from textual.widgets._footer import FooterKey
 
+from crm_tui.clock import FixedClock
 from crm_tui.process import load_process
 from crm_tui.rules.stages import _need
 from screens.forms import Ask, GateForm
 from screens.item_editors import ItemEditor, QuestionForm
 from screens.triage_forms import ChoiceForm, TextForm
+from tests.conftest import MONDAY_9AM
 
 PROCESS = load_process()
+CLOCK = FixedClock(MONDAY_9AM)
 
 
 class FormApp(App[None]):
@@ -59,7 +62,7 @@ def footer_keys(pilot: Pilot[None]) -> list[tuple[str, str]]:
 
 def lost_form(*fields: str) -> GateForm:
     needs = [_need(PROCESS, name, "to close it lost") for name in fields]
-    return GateForm(PROCESS, "Close lost", needs)
+    return GateForm(PROCESS, "Close lost", needs, clock=CLOCK)
 
 
 def test_picking_the_lost_reason_from_the_list_moves_the_deal() -> None:
@@ -168,7 +171,7 @@ def test_a_value_that_does_not_fit_names_its_field_once() -> None:
         _need(PROCESS, "amount", "to enter Closed won"),
         _need(PROCESS, "close_on", "to enter Closed won"),
     ]
-    form = GateForm(PROCESS, "To move to Closed won", needs)
+    form = GateForm(PROCESS, "To move to Closed won", needs, clock=CLOCK)
 
     async def scenario(pilot: Pilot[None]) -> None:
         error = form.query_one("#gate-error")

@@ -236,6 +236,15 @@ def parse_value(process: Process, name: str, text: str) -> Any:
     return text
 
 
+def check_ahead(name: str, value: Any, now: datetime) -> None:
+    """Refuse a value that must lie ahead (a next meeting) and does not.
+
+    A form checks this as it checks a typo: a move given a past meeting
+    would only ask for the meeting again, with nothing said of why."""
+    if name in FUTURE_FIELDS and isinstance(value, datetime) and value <= now:
+        raise BadValue(f"The {GATE_FIELDS[name].label.lower()} must be after now.")
+
+
 def _date(label: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
