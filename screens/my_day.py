@@ -368,7 +368,6 @@ class StalledScreen(CrmScreen[None]):
             self.notify("Mark the deals to close first (space).")
             return
         lost = next(s for s in self._ws.process.stages if s.closed == "lost")
-        clock = self._ws.clock
         spec = GATE_FIELDS["lost_reason"]
         reasons = tuple(
             (r.key, r.label) for r in self._ws.process.lost_reasons if not r.internal
@@ -378,24 +377,11 @@ class StalledScreen(CrmScreen[None]):
         )
 
         def answered(values: dict[str, str] | None) -> None:
-            if values is None:
-                return
-            if self._ws.process.lost_reason(values["lost_reason"]).needs_note:
-                note_spec = GATE_FIELDS["lost_note"]
-                note = Need("lost_note", note_spec.label, "text", "for this reason")
+            # A reason that needs a note was given one in the same form.
+            if values is not None:
+                self._confirm(lost.key, values)
 
-                def with_note(more: dict[str, str] | None) -> None:
-                    if more is not None:
-                        self._confirm(lost.key, values | more)
-
-                self.app.push_screen(
-                    GateForm(self._ws.process, "Close lost", [note], clock=clock),
-                    with_note,
-                )
-                return
-            self._confirm(lost.key, values)
-
-        form = GateForm(self._ws.process, "Close lost", [need], clock=clock)
+        form = GateForm(self._ws.process, "Close lost", [need], clock=self._ws.clock)
         self.app.push_screen(form, answered)
 
     def _confirm(self, stage: str, values: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 from textual.app import App
@@ -14,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Select, TextArea
 from textual.widgets._footer import FooterKey
 
+import screens
 from crm_tui.clock import FixedClock
 from crm_tui.process import load_process
 from crm_tui.rules.stages import _need
@@ -28,6 +30,9 @@ CLOCK = FixedClock(MONDAY_9AM)
 
 class FormApp(App[None]):
     """Opens one form and keeps what it dismissed with."""
+
+    # Styled as in the app, so what fits and what wraps is as the rep sees it.
+    CSS_PATH = Path(screens.__file__).with_name("crm.tcss")
 
     def __init__(self, form: Screen[Any]) -> None:
         super().__init__()
@@ -58,6 +63,14 @@ def footer_keys(pilot: Pilot[None]) -> list[tuple[str, str]]:
         (item.key_display, item.description)
         for item in footer.query(FooterKey).results()
     ]
+
+
+def on_screen(pilot: Pilot[None]) -> str:
+    """The words inside the open form's box, its wrapped lines joined: a
+    phrase is in it only when the rep sees it whole."""
+    rows = [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+    inside = [row.split("│")[1] for row in rows if row.count("│") >= 2]
+    return " ".join(" ".join(inside).split())
 
 
 def lost_form(*fields: str) -> GateForm:
@@ -184,3 +197,52 @@ def test_a_value_that_does_not_fit_names_its_field_once() -> None:
         assert str(error.render()) == 'Close date: "2026-13-45" is not a date.'
 
     assert run(form, scenario) == []
+
+
+def test_a_long_reason_for_asking_wraps_instead_of_being_cut() -> None:
+    why = "to leave Discovery scheduled, or close it lost with a reason"
+    needs = [_need(PROCESS, "next_meeting_at", why)]
+    form = GateForm(PROCESS, "To move to Qualified opportunity", needs, clock=CLOCK)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        assert f"Next meeting ({why})" in on_screen(pilot)
+
+    run(form, scenario)
+
+
+def test_other_asks_its_note_beside_the_reason_which_can_still_change() -> None:
+    # The note used to come in a second form without the reason, its why
+    # cut off and its error saying "is needed a lost reason of … needs".
+    form = lost_form("lost_reason")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("enter", "up", "enter")  # the last reason, Other
+        await pilot.pause()
+        assert pilot.app.screen is form
+        reason = form.query_one("#gate-lost_reason", Select)
+        assert reason.value == "other"
+        note = "Note on why it was lost (for the lost reason “Other”)"
+        assert note in on_screen(pilot)
+        assert form.focused is form.query_one("#gate-lost_note", Input)
+        await pilot.press("ctrl+s")
+        assert str(form.query_one("#gate-error").render()) == (
+            "Note on why it was lost is needed for the lost reason “Other”."
+        )
+        # Another reason after all: the note is no longer asked, and
+        # choosing the reason moves, as it does with no note.
+        reason.value = "price"
+        await pilot.pause()
+
+    assert run(form, scenario) == [{"lost_reason": "price"}]
+
+
+def test_other_with_its_note_moves() -> None:
+    form = lost_form("lost_reason")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("enter", "up", "enter")
+        await pilot.pause()
+        await pilot.press(*"Merged with a customer", "enter")
+
+    answers = run(form, scenario)
+    assert answers == [{"lost_reason": "other", "lost_note": "Merged with a customer"}]
