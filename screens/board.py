@@ -612,7 +612,8 @@ class BoardScreen(CrmScreen[None]):
         words = [f"whose: {self._owner_label}"]
         if self._filter.text:
             words.append(f"matching “{self._filter.text}”")
-        shown = (f"Pipeline · {open_count:,} open deals", " · ".join(words))
+        deals = f"{open_count:,} open deal{'s' if open_count != 1 else ''}"
+        shown = (f"Pipeline · {deals}", " · ".join(words))
         # Drawn again only when changed: a redrawn line is a relayout.
         if shown != self._title_shown:
             self._title_shown = shown

@@ -107,6 +107,17 @@ def test_columns_show_counts_totals_and_cards_with_their_next_step(
     on_board(CrmApp(ws), scenario)
 
 
+def test_the_title_counts_one_open_deal_in_the_singular(ws: Workspace) -> None:
+    add_deal(ws, "Acme pilot")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        assert shown(app, "#board-title").strip() == "Pipeline · 1 open deal"
+
+    on_board(CrmApp(ws), scenario)
+
+
 def test_a_card_moves_next_and_the_form_asks_for_exactly_what_is_missing(
     ws: Workspace,
 ) -> None:
