@@ -709,6 +709,7 @@ class BoardScreen(CrmScreen[None]):
         """Choose a stage and move the card there."""
         card = self.focused_card()
         if card is None:
+            self.notify("There is no card here to move.", severity="warning")
             return
         options = [(s.key, s.name) for s in self._stages if s.key != card.stage]
 
@@ -911,6 +912,8 @@ class BoardScreen(CrmScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
-        if action in ("step", "move_to", "reorder", "open"):
+        if action in ("step", "reorder", "open"):
             return self._card_in_reach() or None
+        # Always taken here, card or not: greyed out, m would fall through to
+        # the app's m and leave the board (and its filter) for My leads.
         return True

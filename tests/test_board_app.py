@@ -23,7 +23,7 @@ from screens.deal import DealScreen
 from screens.forms import Confirm, GateForm
 from screens.my_day import MyDayScreen, StalledScreen
 from tests.conftest import as_user
-from tests.test_inbox_app import settle, shown
+from tests.test_inbox_app import notices, settle, shown
 
 SIZE = (160, 44)
 
@@ -442,6 +442,28 @@ def test_filters_mine_and_by_text(ws: Workspace) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert len(titles(pilot, "contacted")) == 2
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_m_with_no_card_focused_stays_on_the_filtered_board(ws: Workspace) -> None:
+    # m used to fall through to the app's m, opening My leads instead.
+    add_deal(ws, "Acme pilot")
+    add_deal(ws, "Tandem Bikes", "proposal", amount="18000")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("slash", *"tandem", "enter")
+        await settle(pilot)
+        assert titles(pilot, "contacted") == []
+        assert board(pilot).focused_card() is None
+        await pilot.press("m")
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        assert app.screen is board(pilot)
+        assert ("warning", "There is no card here to move.") in notices(app)
+        assert "matching “tandem”" in shown(app, "#board-filter")
+        assert titles(pilot, "proposal") == ["Tandem Bikes"]
 
     on_board(CrmApp(ws), scenario)
 
