@@ -323,7 +323,9 @@ class ColumnPageLoaded(Message):
         self.cards = cards
 
 
-HANDOFF_HINT = "press escape, then h for your hand-offs."
+# h moves between columns here, so the app's h (my hand-offs) is out of
+# reach; H, every hand-off waiting, is not taken by the board.
+HANDOFF_HINT = "press H for the hand-offs waiting, where it is listed."
 
 
 class DealMoved(Message):

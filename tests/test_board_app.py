@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlmodel import select
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import DataTable, Input, Select
 
 from crm_tui.clock import FixedClock
 from crm_tui.models import Deal, Event, Task
@@ -21,6 +21,7 @@ from screens.app import CrmApp
 from screens.board import BoardScreen, CardList, StageColumn
 from screens.deal import DealScreen
 from screens.forms import Confirm, GateForm
+from screens.handoffs import HandoffListScreen
 from screens.my_day import MyDayScreen, StalledScreen
 from tests.conftest import as_user
 from tests.test_inbox_app import notices, settle, shown
@@ -323,6 +324,44 @@ def test_a_meeting_in_the_past_is_refused_in_the_form_with_what_was_typed(
         await pilot.press("enter")
         await settle(pilot)
         assert stage_of(ws, deal_id) == "discovery"
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_the_won_toast_names_a_key_that_reaches_the_hand_off_from_the_board(
+    ws: Workspace,
+) -> None:
+    # The toast said "press escape, then h"; on the board h moves left.
+    add_deal(ws, "Initech", "negotiation", amount="500", decision_on="2026-04-01")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        for _ in range(4):
+            await pilot.press("l")
+        await pilot.press("m")
+        await settle(pilot)
+        stages = [s.key for s in ws.process.stages if s.key != "negotiation"]
+        for _ in range(stages.index("won")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        await fill(pilot, "close_on", "2026-03-02")
+        await pilot.press("enter")
+        await settle(pilot)
+        won = "Won! Its hand-off checklist is open: press H for the hand-offs "
+        won += "waiting, where it is listed."
+        assert ("information", won) in notices(app)
+        # h still moves between columns, and H opens the list with the deal.
+        column_before = board(pilot).focused_column()
+        await pilot.press("h")
+        assert board(pilot).focused_column() is not column_before
+        await pilot.press("H")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HandoffListScreen)
+        table = screen.query_one(DataTable)
+        assert "Initech" in [str(cell) for cell in table.get_column("deal")]
 
     on_board(CrmApp(ws), scenario)
 
