@@ -46,6 +46,7 @@ from crm_tui.queries.deals import (
 from crm_tui.queries.users import user_list
 from crm_tui.rules.stages import Need, neighbour_stage
 from crm_tui.services.deals import GateMissing, move_deal, reorder_deal
+from crm_tui.storage import READ_ONLY
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.footer import KeyFooter
@@ -698,10 +699,17 @@ class BoardScreen(CrmScreen[None]):
 
     # Moving cards -------------------------------------------------------------
 
+    def _refused_as_read_only(self) -> bool:
+        """Say at once that a file taking no changes takes no move either,
+        before a form asks for what the move would need."""
+        if self._ws.read_only:
+            self.notify(READ_ONLY, title="Not moved", severity="warning")
+        return self._ws.read_only
+
     def action_step(self, step: int) -> None:
         """Move the card to the next or previous stage."""
         card = self.focused_card()
-        if card is None:
+        if card is None or self._refused_as_read_only():
             return
         target = neighbour_stage(self._ws.process, card.stage, step)
         if target is not None:
@@ -712,6 +720,8 @@ class BoardScreen(CrmScreen[None]):
         card = self.focused_card()
         if card is None:
             self.notify("There is no card here to move.", severity="warning")
+            return
+        if self._refused_as_read_only():
             return
         options = [(s.key, s.name) for s in self._stages if s.key != card.stage]
 
@@ -807,6 +817,8 @@ class BoardScreen(CrmScreen[None]):
         column = self.focused_column()
         card = self.focused_card()
         if column is None or card is None or self._busy:
+            return
+        if self._refused_as_read_only():
             return
         index = column.cards.index(card) + step
         if not 0 <= index < len(column.cards):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from sqlmodel import select
 from textual.pilot import Pilot
@@ -364,6 +365,34 @@ def test_the_won_toast_names_a_key_that_reaches_the_hand_off_from_the_board(
         assert "Initech" in [str(cell) for cell in table.get_column("deal")]
 
     on_board(CrmApp(ws), scenario)
+
+
+def test_a_read_only_board_refuses_a_move_before_asking_anything(
+    ws: Workspace, db_path: Path
+) -> None:
+    # The gate form used to ask for a meeting date, and only then was the
+    # move refused.
+    deal_id = add_deal(ws, "Acme pilot")
+    add_deal(ws, "Globex")
+    reader = open_workspace(f"sqlite:///file:{db_path}?mode=ro&uri=true", "sam")
+    refused = ("warning", "The database is read-only here: changes cannot be saved.")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        for keys in (["greater_than_sign"], ["m"], ["J"]):
+            app.clear_notifications()
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert app.screen is board(pilot), keys
+            assert notices(app) == [refused], keys
+        assert titles(pilot, "contacted") == ["Globex", "Acme pilot"]
+
+    try:
+        on_board(CrmApp(reader, live=False), scenario)
+    finally:
+        reader.engine.dispose()
+    assert stage_of(ws, deal_id) == "contacted"
 
 
 def test_reordering_on_the_board_keeps_the_stage(ws: Workspace) -> None:
