@@ -39,9 +39,9 @@ class GateForm(ModalScreen[dict[str, str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Fields keep enter for themselves (a list opens on it), which hides
-        # an enter binding from the footer: it shows the key that moves
-        # from any field.
-        Binding("ctrl+s", "submit", "Move", id="submit"),
+        # an enter binding from the footer: the one that moves from any
+        # field says enter too, as the box does.
+        Binding("ctrl+s", "submit", "Move", key_display="enter/^s", id="submit"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -60,7 +60,7 @@ class GateForm(ModalScreen[dict[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="gate-box", classes="modal-box") as box:
             box.border_title = self._title
-            box.border_subtitle = "enter moves · esc cancels"
+            box.border_subtitle = "enter/^s moves · esc cancels"
             for need in self.needs:
                 yield from self._asking(need)
             yield Static("", id="gate-error", classes="form-error")
@@ -240,7 +240,7 @@ class Ask(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("ctrl+s", "save", "Save", key_display="enter/^s", id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -253,7 +253,7 @@ class Ask(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-box", classes="modal-box") as box:
             box.border_title = self._title
-            box.border_subtitle = "enter saves · esc cancels"
+            box.border_subtitle = "enter/^s saves · esc cancels"
             yield Label(self._question)
             yield Input(placeholder=self._placeholder, id="ask-input")
             yield Static("", id="ask-error", classes="form-error")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,8 @@ from crm_tui.clock import FixedClock
 from crm_tui.process import load_process
 from crm_tui.rules.stages import _need
 from screens.forms import Ask, GateForm
-from screens.item_editors import ItemEditor, QuestionForm
-from screens.triage_forms import ChoiceForm, TextForm
+from screens.item_editors import HINTS, ItemEditor, QuestionForm
+from screens.triage_forms import ChoiceForm, DateForm, TextForm
 from tests.conftest import MONDAY_9AM
 
 PROCESS = load_process()
@@ -43,11 +44,15 @@ class FormApp(App[None]):
         self.push_screen(self.form, self.answers.append)
 
 
-def run(form: Screen[Any], scenario: Callable[[Pilot[None]], Awaitable[None]]) -> Any:
+def run(
+    form: Screen[Any],
+    scenario: Callable[[Pilot[None]], Awaitable[None]],
+    size: tuple[int, int] = (100, 30),
+) -> Any:
     app = FormApp(form)
 
     async def go() -> None:
-        async with app.run_test(size=(100, 30)) as pilot:
+        async with app.run_test(size=size) as pilot:
             await pilot.pause()
             await scenario(pilot)
             await pilot.pause()
@@ -65,12 +70,23 @@ def footer_keys(pilot: Pilot[None]) -> list[tuple[str, str]]:
     ]
 
 
+def screen_rows(pilot: Pilot[None]) -> list[str]:
+    """The screen's rows of text, as drawn."""
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+
+
 def on_screen(pilot: Pilot[None]) -> str:
     """The words inside the open form's box, its wrapped lines joined: a
     phrase is in it only when the rep sees it whole."""
-    rows = [strip.text for strip in pilot.app.screen._compositor.render_strips()]
-    inside = [row.split("│")[1] for row in rows if row.count("│") >= 2]
+    inside = [row.split("│")[1] for row in screen_rows(pilot) if row.count("│") >= 2]
     return " ".join(" ".join(inside).split())
+
+
+def said_under_the_box(pilot: Pilot[None]) -> list[tuple[str, str]]:
+    """The (keys, what they do) pairs the form's box says under itself."""
+    box = pilot.app.screen.query_one(".modal-box, .form-box, .dialog")
+    pairs = [part.split(" ", 1) for part in str(box.border_subtitle).split(" · ")]
+    return [(keys, does) for keys, does in pairs]
 
 
 def lost_form(*fields: str) -> GateForm:
@@ -80,7 +96,7 @@ def lost_form(*fields: str) -> GateForm:
 
 def test_picking_the_lost_reason_from_the_list_moves_the_deal() -> None:
     async def scenario(pilot: Pilot[None]) -> None:
-        assert ("^s", "Move") in footer_keys(pilot)
+        assert ("enter/^s", "Move") in footer_keys(pilot)
         # enter opens the list (on its prompt), down twice to the second
         # reason, enter picks it.
         await pilot.press("enter")
@@ -129,7 +145,7 @@ def test_every_text_form_says_its_save_key_and_takes_it() -> None:
     ):
 
         async def scenario(pilot: Pilot[None]) -> None:
-            assert footer_keys(pilot)[0][0] == "^s"
+            assert footer_keys(pilot)[0][0] == "enter/^s"
             pilot.app.screen.query_one(Input).focus()
             await pilot.press(*"Booked a demo", "ctrl+s")
 
@@ -246,3 +262,49 @@ def test_other_with_its_note_moves() -> None:
 
     answers = run(form, scenario)
     assert answers == [{"lost_reason": "other", "lost_note": "Merged with a customer"}]
+
+
+def every_form() -> list[Screen[Any]]:
+    return [
+        lost_form("lost_reason", "lost_note"),
+        Ask("Outcome", "How did it go?"),
+        TextForm("Reason", "Why?"),
+        DateForm("Nurture", date(2026, 3, 2), date(2026, 4, 2)),
+        ChoiceForm("Disqualify", [("spam", "Spam"), ("no_fit", "No fit")]),
+        QuestionForm(),
+        *(ItemEditor(kind, kind, "", ["alex", "kim"]) for kind in HINTS),
+    ]
+
+
+def test_every_form_says_the_keys_its_footer_shows_whole_at_120_by_40() -> None:
+    # Gate forms said "enter moves" over a footer of "^s Move"; the user
+    # picker "enter picks" over "^s Save"; the people editor's hint was cut
+    # at "ctrl+s save".
+    for form in every_form():
+
+        async def scenario(pilot: Pilot[None]) -> None:
+            said = said_under_the_box(pilot)
+            shown = footer_keys(pilot)
+            assert [keys for keys, _ in said] == [keys for keys, _ in shown], said
+            for (_, does), (_, description) in zip(said, shown, strict=True):
+                assert does.startswith(description.lower().split()[0]), said
+            under = " · ".join(f"{keys} {does}" for keys, does in said)
+            assert any(under in row for row in screen_rows(pilot)), under
+            editor = pilot.app.screen
+            if isinstance(editor, ItemEditor):
+                assert HINTS[editor._kind] in on_screen(pilot)
+
+        run(form, scenario, size=(120, 40))
+
+
+def test_a_date_item_saves_on_enter_a_user_item_picks_on_ctrl_s() -> None:
+    async def pick(pilot: Pilot[None]) -> None:
+        await pilot.press("down", "ctrl+s")
+
+    assert run(ItemEditor("Owner", "user", "", ["alex", "kim"]), pick) == ["kim"]
+
+    async def date_typed(pilot: Pilot[None]) -> None:
+        pilot.app.screen.query_one(Input).focus()
+        await pilot.press(*"2026-04-01", "enter")
+
+    assert run(ItemEditor("Go-live", "date", "", []), date_typed) == ["2026-04-01"]
