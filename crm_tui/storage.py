@@ -189,13 +189,16 @@ def _is_busy(exc: OperationalError) -> bool:
     )
 
 
+# What a change to a file that takes none is refused with, wherever it is
+# refused: by the driver, or by a screen before it asks for anything.
+READ_ONLY = "The database is read-only here: changes cannot be saved."
+
+
 def translate(exc: Exception) -> Exception:
     """Turn a driver error into one line a rep can act on, when we know it."""
     text = str(getattr(exc, "orig", exc)).lower()
     if "readonly" in text or "read-only" in text:
-        return DatabaseProblem(
-            "The database is read-only here: changes cannot be saved."
-        )
+        return DatabaseProblem(READ_ONLY)
     if "locked" in text or "busy" in text:
         return DatabaseProblem(
             "The database stayed locked by another user for too long; "

@@ -46,6 +46,7 @@ from crm_tui.queries.deals import (
 from crm_tui.queries.users import user_list
 from crm_tui.rules.stages import Need, neighbour_stage
 from crm_tui.services.deals import GateMissing, move_deal, reorder_deal
+from crm_tui.storage import READ_ONLY
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.footer import KeyFooter
@@ -323,7 +324,9 @@ class ColumnPageLoaded(Message):
         self.cards = cards
 
 
-HANDOFF_HINT = "press escape, then h for your hand-offs."
+# h moves between columns here, so the app's h (my hand-offs) is out of
+# reach; H, every hand-off waiting, is not taken by the board.
+HANDOFF_HINT = "press H for the hand-offs waiting, where it is listed."
 
 
 class DealMoved(Message):
@@ -612,7 +615,8 @@ class BoardScreen(CrmScreen[None]):
         words = [f"whose: {self._owner_label}"]
         if self._filter.text:
             words.append(f"matching “{self._filter.text}”")
-        shown = (f"Pipeline · {open_count:,} open deals", " · ".join(words))
+        deals = f"{open_count:,} open deal{'s' if open_count != 1 else ''}"
+        shown = (f"Pipeline · {deals}", " · ".join(words))
         # Drawn again only when changed: a redrawn line is a relayout.
         if shown != self._title_shown:
             self._title_shown = shown
@@ -695,10 +699,17 @@ class BoardScreen(CrmScreen[None]):
 
     # Moving cards -------------------------------------------------------------
 
+    def _refused_as_read_only(self) -> bool:
+        """Say at once that a file taking no changes takes no move either,
+        before a form asks for what the move would need."""
+        if self._ws.read_only:
+            self.notify(READ_ONLY, title="Not moved", severity="warning")
+        return self._ws.read_only
+
     def action_step(self, step: int) -> None:
         """Move the card to the next or previous stage."""
         card = self.focused_card()
-        if card is None:
+        if card is None or self._refused_as_read_only():
             return
         target = neighbour_stage(self._ws.process, card.stage, step)
         if target is not None:
@@ -708,6 +719,9 @@ class BoardScreen(CrmScreen[None]):
         """Choose a stage and move the card there."""
         card = self.focused_card()
         if card is None:
+            self.notify("There is no card here to move.", severity="warning")
+            return
+        if self._refused_as_read_only():
             return
         options = [(s.key, s.name) for s in self._stages if s.key != card.stage]
 
@@ -760,7 +774,8 @@ class BoardScreen(CrmScreen[None]):
             merged = message.given | values
             self._move_card(message.deal_id, message.stage.key, merged)
 
-        self.app.push_screen(GateForm(self._ws.process, title, message.needs), answered)
+        form = GateForm(self._ws.process, title, message.needs, clock=self._ws.clock)
+        self.app.push_screen(form, answered)
 
     def on_deal_moved(self, message: DealMoved) -> None:
         self._busy = False
@@ -802,6 +817,8 @@ class BoardScreen(CrmScreen[None]):
         column = self.focused_column()
         card = self.focused_card()
         if column is None or card is None or self._busy:
+            return
+        if self._refused_as_read_only():
             return
         index = column.cards.index(card) + step
         if not 0 <= index < len(column.cards):
@@ -909,6 +926,8 @@ class BoardScreen(CrmScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
-        if action in ("step", "move_to", "reorder", "open"):
+        if action in ("step", "reorder", "open"):
             return self._card_in_reach() or None
+        # Always taken here, card or not: greyed out, m would fall through to
+        # the app's m and leave the board (and its filter) for My leads.
         return True

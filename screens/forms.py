@@ -11,12 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from crm_tui.clock import Clock
 from crm_tui.errors import CrmError
 from crm_tui.process import Process
-from crm_tui.rules.stages import Need, parse_value
+from crm_tui.rules.stages import Need, check_ahead, note_need, parse_value
 from screens.footer import KeyFooter
 
 
@@ -37,39 +39,53 @@ class GateForm(ModalScreen[dict[str, str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # Fields keep enter for themselves (a list opens on it), which hides
-        # an enter binding from the footer: it shows the key that moves
-        # from any field.
-        Binding("ctrl+s", "submit", "Move", id="submit"),
+        # an enter binding from the footer: the one that moves from any
+        # field says enter too, as the box does.
+        Binding("ctrl+s", "submit", "Move", key_display="enter/^s", id="submit"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
-    def __init__(self, process: Process, title: str, needs: list[Need]) -> None:
+    def __init__(
+        self, process: Process, title: str, needs: list[Need], *, clock: Clock
+    ) -> None:
         super().__init__()
         self._process = process
+        self._clock = clock
         self._title = title
-        self.needs = needs
+        self.needs = list(needs)
+        # Whether the form asked for a lost note of its own accord (for the
+        # reason chosen), and so drops it when another reason is chosen.
+        self._note_added = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="gate-box", classes="modal-box") as box:
             box.border_title = self._title
-            box.border_subtitle = "enter moves · esc cancels"
+            box.border_subtitle = "enter/^s moves · esc cancels"
             for need in self.needs:
-                yield Label(f"{need.label} [dim]({need.why})[/]", classes="gate-label")
-                if need.kind == "choice":
-                    yield Select(
-                        [(label, key) for key, label in need.choices],
-                        prompt=f"Choose a {need.label.lower()}",
-                        id=f"gate-{need.field}",
-                        classes="gate-input",
-                    )
-                else:
-                    yield Input(
-                        placeholder=need.hint,
-                        id=f"gate-{need.field}",
-                        classes="gate-input",
-                    )
+                yield from self._asking(need)
             yield Static("", id="gate-error", classes="form-error")
         yield KeyFooter()
+
+    def _asking(self, need: Need) -> list[Widget]:
+        """A field's label (what and why, wrapped) and where it is entered."""
+        heading = Label(
+            f"{need.label} [dim]({need.why})[/]",
+            id=f"gate-label-{need.field}",
+            classes="gate-label",
+        )
+        field: Widget
+        if need.kind == "choice":
+            field = Select(
+                [(label, key) for key, label in need.choices],
+                prompt=f"Choose a {need.label.lower()}",
+                id=f"gate-{need.field}",
+                classes="gate-input",
+            )
+        else:
+            field = Input(
+                placeholder=need.hint, id=f"gate-{need.field}", classes="gate-input"
+            )
+        return [heading, field]
 
     def values(self) -> dict[str, str]:
         """What the rep has entered so far, by field."""
@@ -91,27 +107,53 @@ class GateForm(ModalScreen[dict[str, str] | None]):
     def _chosen(self, event: Select.Changed) -> None:
         if event.value is Select.NULL:
             return
+        if event.select.id == "gate-lost_reason":
+            self._ask_note(str(event.value))
         fields = [f"gate-{need.field}" for need in self.needs]
         place = fields.index(event.select.id or "")
         if place == len(fields) - 1:
             self.action_submit()
         else:
             # After the list has closed and handed the focus back.
-            self.call_after_refresh(self.query_one(f"#{fields[place + 1]}").focus)
+            after = f"#{fields[place + 1]}"
+            self.call_after_refresh(lambda: self.query_one(after).focus())
+
+    def _ask_note(self, reason: str) -> None:
+        """Ask for the note a lost reason needs right under the reason, and
+        stop asking when another reason is chosen: the reason stays here to
+        change, rather than a second form asking for the note alone."""
+        note = note_need(self._process, reason)
+        asked = [need for need in self.needs if need.field == "lost_note"]
+        if note is not None and not asked:
+            place = [need.field for need in self.needs].index("lost_reason")
+            self.needs.insert(place + 1, note)
+            self.query_one("#gate-box").mount_all(
+                self._asking(note), after=self.query_one("#gate-lost_reason")
+            )
+            self._note_added = True
+        elif note is None and asked and self._note_added:
+            self.needs.remove(asked[0])
+            self.query("#gate-label-lost_note, #gate-lost_note").remove()
+            self._note_added = False
 
     def action_submit(self) -> None:
         """Check every value here, so a typo is fixed in place: the form
         stays open with what was typed, on the field to fix."""
         values = self.values()
+        now = self._clock.now()
         for need in self.needs:
             text = values.get(need.field, "")
             if not text.strip():
                 self._error(need.field, f"{need.label} is needed {need.why}.")
                 return
             try:
-                parse_value(self._process, need.field, text)
+                check_ahead(
+                    need.field, parse_value(self._process, need.field, text), now
+                )
             except CrmError as error:
-                self._error(need.field, f"{need.label}: {error}")
+                # The rules name the field in what they say (the CLI shows
+                # the same words), so the form adds nothing in front.
+                self._error(need.field, str(error))
                 return
         self.dismiss(values)
 
@@ -198,7 +240,7 @@ class Ask(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("ctrl+s", "save", "Save", key_display="enter/^s", id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -211,7 +253,7 @@ class Ask(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="ask-box", classes="modal-box") as box:
             box.border_title = self._title
-            box.border_subtitle = "enter saves · esc cancels"
+            box.border_subtitle = "enter/^s saves · esc cancels"
             yield Label(self._question)
             yield Input(placeholder=self._placeholder, id="ask-input")
             yield Static("", id="ask-error", classes="form-error")

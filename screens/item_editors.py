@@ -20,11 +20,22 @@ from textual.widgets.option_list import Option
 from crm_tui.rules.handoff import BadValue, parse_date, parse_people
 from screens.footer import KeyFooter
 
+# What to write; the keys are said once, under the box and in the footer.
 HINTS = {
-    "date": "A date: 2026-04-01, 1 Apr 2026 or April 1, 2026.  enter saves",
-    "user": "Pick the user.  enter picks",
-    "contacts": "One person per line, with their role: Dana Lee (CFO).  ctrl+s saves",
-    "text": "Write it down as promised.  ctrl+s saves",
+    "date": "A date: 2026-04-01, 1 Apr 2026 or April 1, 2026.",
+    "user": "Pick the user.",
+    "contacts": "One person per line, with their role: Dana Lee (CFO).",
+    "text": "Write it down as promised.",
+}
+
+# The save action each kind offers (one line or a list: enter saves too;
+# in text, enter starts a new line) and what the box says of its keys, in
+# the footer's own words.
+SAVE_ACTION = {"date": "save_line", "user": "pick"}
+KEYS_SAID = {
+    "save_line": "enter/^s saves · esc cancels",
+    "pick": "enter/^s picks · esc cancels",
+    "save": "^s saves · esc cancels",
 }
 
 
@@ -33,12 +44,15 @@ class ItemEditor(ModalScreen[str | None]):
 
     | Key(s) | Description |
     | :- | :- |
-    | enter | Save (a date) or pick (a user). |
-    | ctrl+s | Save (text, people). |
+    | enter, ctrl+s | Save (a date) or pick (a user). |
+    | ctrl+s | Save (text, people: enter starts a new line). |
     | escape | Cancel. |
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # One of the three shows, as the item's kind has it (check_action).
+        Binding("ctrl+s", "save_line", "Save", key_display="enter/^s", id="save-line"),
+        Binding("ctrl+s", "pick", "Pick", key_display="enter/^s", id="pick"),
         Binding("ctrl+s", "save", "Save", id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
@@ -53,7 +67,7 @@ class ItemEditor(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="item-editor", classes="dialog") as box:
             box.border_title = self._label
-            box.border_subtitle = "esc cancels"
+            box.border_subtitle = KEYS_SAID[self._save_action]
             yield Label(HINTS.get(self._kind, ""), classes="hint")
             if self._kind == "date":
                 yield Input(self._text, placeholder="YYYY-MM-DD", id="item-input")
@@ -74,6 +88,15 @@ class ItemEditor(ModalScreen[str | None]):
                 )
             yield Static("", id="item-error", classes="form-error")
         yield KeyFooter()
+
+    @property
+    def _save_action(self) -> str:
+        return SAVE_ACTION.get(self._kind, "save")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in KEYS_SAID:
+            return action == self._save_action
+        return True
 
     def on_mount(self) -> None:
         if self._kind == "user" and self._text in self._users:
@@ -115,6 +138,14 @@ class ItemEditor(ModalScreen[str | None]):
             return
         self.dismiss(text)
 
+    def action_save_line(self) -> None:
+        """Save the date typed."""
+        self.action_save()
+
+    def action_pick(self) -> None:
+        """Pick the highlighted user."""
+        self.action_save()
+
     def action_cancel(self) -> None:
         """Close without changing the item."""
         self.dismiss(None)
@@ -130,14 +161,14 @@ class QuestionForm(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "send", "Send back", id="send"),
+        Binding("ctrl+s", "send", "Send back", key_display="enter/^s", id="send"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="question-form", classes="dialog") as box:
             box.border_title = "Send back with a question"
-            box.border_subtitle = "enter sends · esc cancels"
+            box.border_subtitle = "enter/^s sends back · esc cancels"
             yield Label("What must the closing rep answer or add?", classes="hint")
             yield Input(placeholder="Which SSO provider did we promise?", id="question")
         yield KeyFooter()

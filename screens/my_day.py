@@ -384,23 +384,12 @@ class StalledScreen(CrmScreen[None]):
         )
 
         def answered(values: dict[str, str] | None) -> None:
-            if values is None:
-                return
-            if self._ws.process.lost_reason(values["lost_reason"]).needs_note:
-                note_spec = GATE_FIELDS["lost_note"]
-                note = Need("lost_note", note_spec.label, "text", "for this reason")
+            # A reason that needs a note was given one in the same form.
+            if values is not None:
+                self._confirm(lost.key, values)
 
-                def with_note(more: dict[str, str] | None) -> None:
-                    if more is not None:
-                        self._confirm(lost.key, values | more)
-
-                self.app.push_screen(
-                    GateForm(self._ws.process, "Close lost", [note]), with_note
-                )
-                return
-            self._confirm(lost.key, values)
-
-        self.app.push_screen(GateForm(self._ws.process, "Close lost", [need]), answered)
+        form = GateForm(self._ws.process, "Close lost", [need], clock=self._ws.clock)
+        self.app.push_screen(form, answered)
 
     def _confirm(self, stage: str, values: dict[str, str]) -> None:
         if not self.marked:

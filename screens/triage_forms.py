@@ -61,7 +61,7 @@ class ChoiceForm(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box") as box:
             box.border_title = self._title
-            box.border_subtitle = "digit picks · esc cancels"
+            box.border_subtitle = "1-9 picks · esc cancels"
             if self._note:
                 yield Static(self._note, classes="form-note")
             yield OptionList(
@@ -118,7 +118,7 @@ class TextForm(ModalScreen[str | None]):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="save"),
+        Binding("ctrl+s", "save", "Save", key_display="enter/^s", id="save"),
         Binding("escape", "cancel", "Cancel", id="cancel"),
     ]
 
@@ -131,7 +131,7 @@ class TextForm(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="form-box") as box:
             box.border_title = self._title
-            box.border_subtitle = "enter saves · esc cancels"
+            box.border_subtitle = "enter/^s saves · esc cancels"
             yield Static(self._note, classes="form-note")
             yield Input(value=self._value, id="form-input", select_on_focus=True)
             yield Static("", id="form-error", classes="form-error")

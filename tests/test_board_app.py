@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from sqlmodel import select
 from textual.pilot import Pilot
-from textual.widgets import Input, Select
+from textual.widgets import DataTable, Input, Select
 
 from crm_tui.clock import FixedClock
 from crm_tui.models import Deal, Event, Task
@@ -21,9 +22,10 @@ from screens.app import CrmApp
 from screens.board import BoardScreen, CardList, StageColumn
 from screens.deal import DealScreen
 from screens.forms import Confirm, GateForm
+from screens.handoffs import HandoffListScreen
 from screens.my_day import MyDayScreen, StalledScreen
 from tests.conftest import as_user
-from tests.test_inbox_app import settle, shown
+from tests.test_inbox_app import notices, settle, shown
 
 SIZE = (160, 44)
 
@@ -103,6 +105,17 @@ def test_columns_show_counts_totals_and_cards_with_their_next_step(
         card = column(pilot, "contacted").body.lines_of(0)
         assert "Acme pilot" in card and "alex" in card and "0d" in card
         assert "▸ Mar 03 Follow up on" in card
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_the_title_counts_one_open_deal_in_the_singular(ws: Workspace) -> None:
+    add_deal(ws, "Acme pilot")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        assert shown(app, "#board-title").strip() == "Pipeline · 1 open deal"
 
     on_board(CrmApp(ws), scenario)
 
@@ -212,7 +225,7 @@ def test_cancelling_the_form_leaves_the_card_where_it_was(ws: Workspace) -> None
     on_board(CrmApp(ws), pick_lost)
 
 
-def test_closing_lost_with_other_asks_the_reason_then_the_note(ws: Workspace) -> None:
+def test_closing_lost_with_other_asks_the_reason_and_its_note(ws: Workspace) -> None:
     deal_id = add_deal(ws, "Acme pilot")
 
     async def scenario(pilot: Pilot[None]) -> None:
@@ -226,11 +239,11 @@ def test_closing_lost_with_other_asks_the_reason_then_the_note(ws: Workspace) ->
         form = pilot.app.screen
         assert isinstance(form, GateForm)
         form.query_one("#gate-lost_reason", Select).value = "other"
-        await pilot.press("ctrl+s")
         await settle(pilot)
-        note_form = pilot.app.screen
-        assert isinstance(note_form, GateForm)
-        assert [n.field for n in note_form.needs] == ["lost_note"]
+        # The note is asked in the same form, under the reason.
+        assert pilot.app.screen is form
+        assert isinstance(form, GateForm)
+        assert [n.field for n in form.needs] == ["lost_reason", "lost_note"]
         await fill(pilot, "lost_note", "They merged with a customer of ours")
         await pilot.press("enter")
         await settle(pilot)
@@ -285,6 +298,101 @@ def test_discovery_and_won_gates_through_the_board(
             assert won is not None and won.stage == "won" and won.needs_handoff
 
     on_board(CrmApp(ws), scenario)
+
+
+def test_a_meeting_in_the_past_is_refused_in_the_form_with_what_was_typed(
+    ws: Workspace,
+) -> None:
+    # A past meeting used to close the form, fail the gate and open a blank
+    # form again, with nothing said of why.
+    deal_id = add_deal(ws, "Redwood Legal")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        await pilot.press(*"2020-01-01 10:00", "enter")
+        await settle(pilot)
+        assert pilot.app.screen is form
+        assert form.query_one("#gate-next_meeting_at", Input).value == (
+            "2020-01-01 10:00"
+        )
+        error = str(form.query_one("#gate-error").render())
+        assert error == "The next meeting must be after now."
+        assert stage_of(ws, deal_id) == "contacted"
+        await fill(pilot, "next_meeting_at", "2026-03-10 10:00")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert stage_of(ws, deal_id) == "discovery"
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_the_won_toast_names_a_key_that_reaches_the_hand_off_from_the_board(
+    ws: Workspace,
+) -> None:
+    # The toast said "press escape, then h"; on the board h moves left.
+    add_deal(ws, "Initech", "negotiation", amount="500", decision_on="2026-04-01")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        for _ in range(4):
+            await pilot.press("l")
+        await pilot.press("m")
+        await settle(pilot)
+        stages = [s.key for s in ws.process.stages if s.key != "negotiation"]
+        for _ in range(stages.index("won")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        await fill(pilot, "close_on", "2026-03-02")
+        await pilot.press("enter")
+        await settle(pilot)
+        won = "Won! Its hand-off checklist is open: press H for the hand-offs "
+        won += "waiting, where it is listed."
+        assert ("information", won) in notices(app)
+        # h still moves between columns, and H opens the list with the deal.
+        column_before = board(pilot).focused_column()
+        await pilot.press("h")
+        assert board(pilot).focused_column() is not column_before
+        await pilot.press("H")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HandoffListScreen)
+        table = screen.query_one(DataTable)
+        assert "Initech" in [str(cell) for cell in table.get_column("deal")]
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_a_read_only_board_refuses_a_move_before_asking_anything(
+    ws: Workspace, db_path: Path
+) -> None:
+    # The gate form used to ask for a meeting date, and only then was the
+    # move refused.
+    deal_id = add_deal(ws, "Acme pilot")
+    add_deal(ws, "Globex")
+    reader = open_workspace(f"sqlite:///file:{db_path}?mode=ro&uri=true", "sam")
+    refused = ("warning", "The database is read-only here: changes cannot be saved.")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        for keys in (["greater_than_sign"], ["m"], ["J"]):
+            app.clear_notifications()
+            await pilot.press(*keys)
+            await settle(pilot)
+            assert app.screen is board(pilot), keys
+            assert notices(app) == [refused], keys
+        assert titles(pilot, "contacted") == ["Globex", "Acme pilot"]
+
+    try:
+        on_board(CrmApp(reader, live=False), scenario)
+    finally:
+        reader.engine.dispose()
+    assert stage_of(ws, deal_id) == "contacted"
 
 
 def test_reordering_on_the_board_keeps_the_stage(ws: Workspace) -> None:
@@ -402,6 +510,28 @@ def test_filters_mine_and_by_text(ws: Workspace) -> None:
         await pilot.press("escape")
         await settle(pilot)
         assert len(titles(pilot, "contacted")) == 2
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_m_with_no_card_focused_stays_on_the_filtered_board(ws: Workspace) -> None:
+    # m used to fall through to the app's m, opening My leads instead.
+    add_deal(ws, "Acme pilot")
+    add_deal(ws, "Tandem Bikes", "proposal", amount="18000")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("slash", *"tandem", "enter")
+        await settle(pilot)
+        assert titles(pilot, "contacted") == []
+        assert board(pilot).focused_card() is None
+        await pilot.press("m")
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        assert app.screen is board(pilot)
+        assert ("warning", "There is no card here to move.") in notices(app)
+        assert "matching “tandem”" in shown(app, "#board-filter")
+        assert titles(pilot, "proposal") == ["Tandem Bikes"]
 
     on_board(CrmApp(ws), scenario)
 

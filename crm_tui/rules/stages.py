@@ -88,11 +88,21 @@ def missing_to_move(
         and reason
         and not has_value("lost_note", deal.get("lost_note"), now)
     ):
-        choice = _known_reason(process, str(reason))
-        if choice is not None and choice.needs_note:
-            why = f"a lost reason of {choice.label!r} needs a note"
-            needs.append(_need(process, "lost_note", why))
+        note = note_need(process, str(reason))
+        if note is not None:
+            needs.append(note)
     return needs
+
+
+def note_need(process: Process, reason: str) -> Need | None:
+    """The note a lost reason asks for (``Other`` needs words), or None.
+
+    A form asks for it as soon as the reason is chosen, beside the reason."""
+    choice = _known_reason(process, reason)
+    if choice is None or not choice.needs_note:
+        return None
+    # Read as "… (for the lost reason “Other”)" and "… is needed for …".
+    return _need(process, "lost_note", f"for the lost reason “{choice.label}”")
 
 
 def passed_stages(process: Process, source: Stage, target: Stage) -> list[Stage]:
@@ -205,6 +215,15 @@ def parse_value(process: Process, name: str, text: str) -> Any:
         except ProcessError as exc:
             raise BadValue(str(exc)) from exc
     return text
+
+
+def check_ahead(name: str, value: Any, now: datetime) -> None:
+    """Refuse a value that must lie ahead (a next meeting) and does not.
+
+    A form checks this as it checks a typo: a move given a past meeting
+    would only ask for the meeting again, with nothing said of why."""
+    if name in FUTURE_FIELDS and isinstance(value, datetime) and value <= now:
+        raise BadValue(f"The {GATE_FIELDS[name].label.lower()} must be after now.")
 
 
 def _date(label: str, text: str) -> date:
