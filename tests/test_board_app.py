@@ -90,6 +90,18 @@ async def fill(pilot: Pilot[None], field: str, text: str) -> None:
     form.query_one(f"#gate-{field}", Input).value = text
 
 
+async def move_to(pilot: Pilot[None], ws: Workspace, current: str, stage: str) -> None:
+    """``m`` on the focused card (in ``current``), then pick ``stage`` in the
+    list of every other stage."""
+    await pilot.press("m")
+    await settle(pilot)
+    others = [s.key for s in ws.process.stages if s.key != current]
+    for _ in range(others.index(stage)):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 def test_columns_show_counts_totals_and_cards_with_their_next_step(
     ws: Workspace,
 ) -> None:
@@ -159,13 +171,7 @@ def test_moving_to_a_later_stage_asks_what_each_skipped_stage_needs_in_one_form(
     add_deal(ws, "Globex", "negotiation", amount="900", decision_on="2026-04-01")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("m")
-        await settle(pilot)
-        stages = [s.key for s in ws.process.stages if s.key != "contacted"]
-        for _ in range(stages.index("negotiation")):
-            await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await move_to(pilot, ws, "contacted", "negotiation")
         form = pilot.app.screen
         assert isinstance(form, GateForm)
         assert [n.field for n in form.needs] == [
@@ -206,13 +212,7 @@ def test_cancelling_the_form_leaves_the_card_where_it_was(ws: Workspace) -> None
 
     # The picker lists the other stages; choose Closed lost.
     async def pick_lost(pilot: Pilot[None]) -> None:
-        await pilot.press("m")
-        await settle(pilot)
-        stages = [s.key for s in ws.process.stages if s.key != "contacted"]
-        for _ in range(stages.index("lost")):
-            await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await move_to(pilot, ws, "contacted", "lost")
         form = pilot.app.screen
         assert isinstance(form, GateForm)
         assert [n.field for n in form.needs] == ["lost_reason"]
@@ -229,13 +229,7 @@ def test_closing_lost_with_other_asks_the_reason_and_its_note(ws: Workspace) -> 
     deal_id = add_deal(ws, "Acme pilot")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("m")
-        await settle(pilot)
-        stages = [s.key for s in ws.process.stages if s.key != "contacted"]
-        for _ in range(stages.index("lost")):
-            await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await move_to(pilot, ws, "contacted", "lost")
         form = pilot.app.screen
         assert isinstance(form, GateForm)
         form.query_one("#gate-lost_reason", Select).value = "other"
@@ -280,13 +274,7 @@ def test_discovery_and_won_gates_through_the_board(
             await pilot.press("l")
         card = board(pilot).focused_card()
         assert card is not None and card.id == negotiating
-        await pilot.press("m")
-        await settle(pilot)
-        stages = [s.key for s in ws.process.stages if s.key != "negotiation"]
-        for _ in range(stages.index("won")):
-            await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await move_to(pilot, ws, "negotiation", "won")
         form = pilot.app.screen
         assert isinstance(form, GateForm)
         assert [n.field for n in form.needs] == ["close_on"]
@@ -340,13 +328,7 @@ def test_the_won_toast_names_a_key_that_reaches_the_hand_off_from_the_board(
         assert isinstance(app, CrmApp)
         for _ in range(4):
             await pilot.press("l")
-        await pilot.press("m")
-        await settle(pilot)
-        stages = [s.key for s in ws.process.stages if s.key != "negotiation"]
-        for _ in range(stages.index("won")):
-            await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await move_to(pilot, ws, "negotiation", "won")
         await fill(pilot, "close_on", "2026-03-02")
         await pilot.press("enter")
         await settle(pilot)
