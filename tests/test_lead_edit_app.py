@@ -31,6 +31,18 @@ async def type_into(pilot: Pilot[None], field: str, text: str) -> None:
     box.value = text
 
 
+async def open_edit(pilot: Pilot[None]) -> tuple[CrmApp, LeadEditScreen]:
+    """Open the highlighted lead and press ``e`` on its page."""
+    app = pilot.app
+    assert isinstance(app, CrmApp)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("e")
+    form = app.screen
+    assert isinstance(form, LeadEditScreen)
+    return app, form
+
+
 def test_an_edit_is_saved_and_shows_in_the_history(ws: Workspace) -> None:
     [lead_id] = add_leads(ws, 1)
 
@@ -65,13 +77,7 @@ def test_country_source_and_interest_are_edited_on_the_form(ws: Workspace) -> No
     [lead_id] = add_leads(ws, 1, source="Web form")
 
     async def scenario(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, CrmApp)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("e")
-        form = app.screen
-        assert isinstance(form, LeadEditScreen)
+        app, form = await open_edit(pilot)
         assert form.query_one("#edit-source", Input).value == "Web form"
         await type_into(pilot, "country", "usa")
         await type_into(pilot, "source", "Referral")
@@ -168,13 +174,7 @@ def test_a_bad_phone_keeps_the_form_open_with_everything_typed(
     [lead_id] = add_leads(ws, 1)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, CrmApp)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("e")
-        form = app.screen
-        assert isinstance(form, LeadEditScreen)
+        app, form = await open_edit(pilot)
         await type_into(pilot, "title", "Head of Sales")
         await type_into(pilot, "phone", "call me")
         await type_into(pilot, "company", "Acme")
