@@ -152,7 +152,7 @@ def test_the_pipeline_s_loose_ends_and_broken_rules(ws: Workspace) -> None:
     # Gone quiet has an open task; the proposals have a meeting ahead.
     assert found.no_next_step == []
     assert [f.title for f in found.past_sla] == ["Waiting"]
-    assert "2h overdue, nobody owns it" in found.past_sla[0].why
+    assert "first touch 2h00m late, nobody owns it" in found.past_sla[0].why
     assert [f.why for f in found.handoffs_waiting] == [
         "submitted for 5 days (too long after 3)"
     ]

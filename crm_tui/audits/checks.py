@@ -31,6 +31,7 @@ from crm_tui.normalize import country_region
 from crm_tui.process import Process
 from crm_tui.rules.gate_fields import GATE_FIELDS
 from crm_tui.rules.lead_fields import LEAD_LABELS
+from crm_tui.rules.sla import clock_text
 
 # Lead statuses that no longer wait for a first touch.
 DONE_STATUSES = ("converted", "disqualified", "nurture", "nurtured", "merged")
@@ -261,12 +262,10 @@ def past_sla(session: Session, now: datetime) -> list[Finding]:
     )
     found = []
     for lead_id, name, due, owner in session.execute(query):
-        late = now - due
-        hours = late.days * 24 + late.seconds // 3600
+        # As the lists say it ("12m late", "1h05m late"), not "0h overdue".
+        late = clock_text(due, now)
         who = f"owner {owner}" if owner else "nobody owns it"
-        found.append(
-            Finding("lead", lead_id, name, f"first touch {hours}h overdue, {who}")
-        )
+        found.append(Finding("lead", lead_id, name, f"first touch {late}, {who}"))
     return found
 
 
