@@ -41,6 +41,9 @@ REAL_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "re
         ("Segment", "segment"),
         ("Industry", "industry"),
         ("  city ", "city"),
+        ("Phone Extension", "phone_ext"),
+        ("phone_ext", "phone_ext"),
+        ("Mobile Ext", "mobile_ext"),
     ],
 )
 def test_common_export_headers(column: str, field: str) -> None:
@@ -48,8 +51,14 @@ def test_common_export_headers(column: str, field: str) -> None:
 
 
 def test_lead_fields() -> None:
-    assert len(LEAD_FIELDS) == 25
-    assert {"product_interest", "lead_status", "external_id"} <= set(LEAD_FIELDS)
+    assert len(LEAD_FIELDS) == 27
+    assert {
+        "product_interest",
+        "lead_status",
+        "external_id",
+        "phone_ext",
+        "mobile_ext",
+    } <= set(LEAD_FIELDS)
 
 
 def test_first_column_wins_and_the_rest_are_extras() -> None:

@@ -313,3 +313,22 @@ def test_one_spelling_per_source_the_process_files_or_the_most_common(
         "Web form",  # as the process file names it
         "Bing",
     ]
+
+
+def test_extensions_in_columns_of_their_own_are_kept(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # As crm-tui exports them: a file from one team's database into another.
+    path = write_csv(
+        tmp_path,
+        "name,email,phone,phone_ext,mobile,mobile_ext\n"
+        "Ana,ana@example.org,+14155550123,204,+14155550199,\n"
+        "Ben,ben@example.org,+1 415 555 0124 x12,99,,\n",
+    )
+    import_leads(ws, path)
+    assert [(lead.phone, lead.phone_ext, lead.mobile_ext) for lead in leads(ws)] == [
+        ("+14155550123", "204", None),
+        # The number's own extension wins over the column's.
+        ("+14155550124", "12", None),
+    ]
+    assert all("phone_ext" not in (lead.extra or {}) for lead in leads(ws))

@@ -18,7 +18,9 @@ LeadField = Literal[
     "name",
     "email",
     "phone",
+    "phone_ext",
     "mobile",
+    "mobile_ext",
     "company",
     "title",
     "source",
@@ -75,6 +77,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "Person - Phone",
         "Person - Phone - Work",
     ),
+    "phone_ext": ("Phone Ext", "Phone Extension", "Extension", "Ext"),
+    "mobile_ext": ("Mobile Ext", "Mobile Extension"),
     "mobile": (
         "Mobile",
         "Mobile Phone",

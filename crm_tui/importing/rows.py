@@ -190,10 +190,19 @@ def _contact_points(found: dict[str, str], lead: dict[str, Any], default: str) -
         lead["email_key"] = email
     if "phone" in found:
         phone = normalize_phone(found["phone"], region, default)
-        lead["phone"], lead["phone_ext"] = phone.e164, phone.extension
+        ext = phone.extension or _extension(found.get("phone_ext"))
+        lead["phone"], lead["phone_ext"] = phone.e164, ext
     if "mobile" in found:
         mobile = normalize_phone(found["mobile"], region, default)
-        lead["mobile"], lead["mobile_ext"] = mobile.e164, mobile.extension
+        ext = mobile.extension or _extension(found.get("mobile_ext"))
+        lead["mobile"], lead["mobile_ext"] = mobile.e164, ext
+
+
+def _extension(text: str | None) -> str | None:
+    """An extension from a column of its own (ours, in an export: a crm-tui
+    file imported into another), digits only; the number's own wins."""
+    digits = "".join(ch for ch in text or "" if ch.isdigit())
+    return digits or None
 
 
 def _created(text: str, time_zone: tzinfo) -> datetime:
