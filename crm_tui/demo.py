@@ -113,12 +113,14 @@ def _import_and_work(ws: Workspace, source: Path) -> ImportReport:
 
 
 # How far along the demo works each rep's leads: (stage, values it needs).
-# Dates are relative to the day the demo is built, so the board has meetings
-# ahead and decisions coming up.
+# Dates are days from the day the demo is built, so the board has meetings
+# ahead and decisions coming up; each deal adds its own few days and dollars
+# (a board where every deal says the same is what the audits flag as
+# placeholder values).
 _JOURNEY: list[tuple[str, dict[str, str]]] = [
-    ("discovery", {"next_meeting_at": "+3d"}),
-    ("qualified_opportunity", {"decision_on": "+30d"}),
-    ("proposal", {"amount": "18000"}),
+    ("discovery", {"next_meeting_at": "+2d"}),
+    ("qualified_opportunity", {"decision_on": "+21d"}),
+    ("proposal", {"amount": "12000"}),
     ("negotiation", {}),
 ]
 _EVERY_GATE = {key: value for _, values in _JOURNEY for key, value in values.items()}
@@ -139,7 +141,6 @@ def work_the_pipeline(ws: Workspace) -> None:
 
     from crm_tui.services.convert import qualify_leads
     from crm_tui.services.deals import move_deal
-    from crm_tui.services.triage import touch_leads
 
     with ws.read() as session:
         owned = session.exec(
@@ -156,13 +157,13 @@ def work_the_pipeline(ws: Workspace) -> None:
     for rep, lead_ids in sorted(by_rep.items()):
         seat = Workspace(ws.engine, rep, ws.clock)
         touched = lead_ids[: len(lead_ids) * 2 // 3]
-        touch_leads(seat, touched, "call", "connected")
+        _answer_in_turn(seat, touched)
         _, conversions = qualify_leads(seat, touched[:9], _ANSWERS)
         deal_ids = sorted(c.deal_id for c in conversions.values())
         for n, deal_id in enumerate(deal_ids):
             # Deal n goes n steps along, so every stage has a few.
             for stage, values in _JOURNEY[: n % (len(_JOURNEY) + 1)]:
-                move_deal(seat, deal_id, stage, _dated(values, today))
+                move_deal(seat, deal_id, stage, _dated(values, today, n))
         for deal_id in deal_ids[-2:-1]:
             # A win passes every stage still ahead of the deal: their gates
             # ask what the journey would have given.
@@ -173,11 +174,34 @@ def work_the_pipeline(ws: Workspace) -> None:
             move_deal(seat, deal_id, "lost", {"lost_reason": "competitor"})
 
 
-def _dated(values: dict[str, str], today: date) -> dict[str, str]:
-    """``+Nd`` as the date N days from ``today``."""
-    return {
-        key: (today + timedelta(days=int(value[1:-1]))).isoformat()
-        if value.startswith("+")
-        else value
-        for key, value in values.items()
-    }
+def _dated(values: dict[str, str], today: date, n: int = 0) -> dict[str, str]:
+    """``+Nd`` as the date N (and ``n``'s share of a week) days from
+    ``today``; an amount ``n`` thousands more."""
+    found = {}
+    for key, value in values.items():
+        if value.startswith("+"):
+            days = int(value[1:-1]) + n % 7
+            found[key] = (today + timedelta(days=days)).isoformat()
+        elif key == "amount":
+            found[key] = str(int(value) + 1000 * (n % 9))
+        else:
+            found[key] = value
+    return found
+
+
+# A rep answers a lead some minutes after the one before: the demo's first
+# touches take 4 to 40 minutes, as a team's do, not all the same instant.
+_ANSWER_GAPS = (4, 11, 7, 23, 15, 40, 9, 18)
+
+
+def _answer_in_turn(seat: Workspace, lead_ids: list[int]) -> None:
+    from crm_tui.services.triage import touch_leads
+
+    clock = seat.clock
+    start = clock.now()
+    for n, lead_id in enumerate(lead_ids):
+        if isinstance(clock, FixedClock):
+            clock.at = start + timedelta(minutes=_ANSWER_GAPS[n % len(_ANSWER_GAPS)])
+        touch_leads(seat, [lead_id], "call", "connected")
+    if isinstance(clock, FixedClock):
+        clock.at = start
