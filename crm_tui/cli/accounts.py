@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
@@ -70,14 +69,15 @@ def follow_on(
 ) -> None:
     """Open a renewal or upsell deal on the account."""
     from crm_tui.errors import CrmError
+    from crm_tui.normalize import InvalidValue, parse_amount
     from crm_tui.services.retention import open_follow_on_deal
 
     value = None
     if amount is not None:
         try:
-            value = Decimal(amount)
-        except InvalidOperation as exc:
-            raise CrmError(f"{amount!r} is not an amount.") from exc
+            value = parse_amount(amount)
+        except InvalidValue as exc:
+            raise CrmError(f"{exc}.") from exc
     if kind not in ("renewal", "upsell"):
         raise CrmError(f"A follow-on deal is a renewal or an upsell, not {kind!r}.")
     deal = open_follow_on_deal(

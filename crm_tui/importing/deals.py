@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,13 @@ from crm_tui.importing.leads import RowNote
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import raw_row
 from crm_tui.models import Account, Deal, Event, ImportBatch, ImportRow, Task, User
-from crm_tui.normalize import InvalidValue, clean, country_name, parse_timestamp
+from crm_tui.normalize import (
+    InvalidValue,
+    clean,
+    country_name,
+    parse_amount,
+    parse_timestamp,
+)
 from crm_tui.process import Process
 from crm_tui.rules.stages import describe_needs, missing_to_move, tasks_on_entry
 from crm_tui.services.users import create_user
@@ -538,11 +544,9 @@ class _Run:
         if text is None:
             return None
         try:
-            return Decimal(text.replace(",", "")).quantize(Decimal("0.01"))
-        except InvalidOperation as exc:
-            raise _Rejected(
-                f"Row {number} close_value: {text!r} is not an amount"
-            ) from exc
+            return parse_amount(text)
+        except InvalidValue as exc:
+            raise _Rejected(f"Row {number} close_value: {exc}") from exc
 
     def _stamp(self, day: date) -> datetime:
         """A file's date as a moment: the start of that day in the team's zone."""
