@@ -42,6 +42,10 @@ def import_leads_command(
     region: Annotated[
         str, typer.Option(help="Country code for phone numbers without one.")
     ] = "US",
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Import a file that was imported before."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import leads from a CSV export (HubSpot, Salesforce, Pipedrive, Zoho ...)."""
@@ -56,6 +60,7 @@ def import_leads_command(
             overrides=parse_mapping(mapping),
             default_region=region.upper(),
             progress=progress,
+            again=again,
         )
     if as_json:
         print_json(report.as_json())
@@ -196,6 +201,10 @@ def import_deals_command(
         Path | None,
         typer.Option(help="Products (default: products.csv beside FILE)."),
     ] = None,
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Import a file that was imported before."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import deals (opportunities) with their team, accounts and products."""
@@ -219,6 +228,7 @@ def import_deals_command(
             accounts=accounts or sibling(file, "accounts.csv"),
             products=products or sibling(file, "products.csv"),
             progress=progress,
+            again=again,
         )
     if as_json:
         print_json(report.as_json())

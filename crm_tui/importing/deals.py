@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
+from crm_tui.importing.batches import refuse_repeat
 from crm_tui.importing.leads import RowNote
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import raw_row
@@ -151,9 +152,11 @@ def import_deals(
     products: Path | None = None,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    again: bool = False,
 ) -> DealImportReport:
     """Import the opportunities in ``path`` with their team, accounts and
-    products (each optional)."""
+    products (each optional). A file imported before is refused
+    (``AlreadyImported``) unless ``again``."""
     process = ws.process
     pipeline = _read(path)
     index = _columns(pipeline, REQUIRED_COLUMNS)
@@ -165,7 +168,9 @@ def import_deals(
     run.account_rows = _read_accounts(accounts) if accounts else {}
     run.products = _read_products(products) if products else {}
     file_hash = file_sha256(path)
-    report.batch_id = ws.write(lambda session: run.prepare(session, file_hash))
+    report.batch_id = ws.write(
+        lambda session: run.prepare(session, file_hash, again=again)
+    )
     done = 0
     for start in range(0, len(pipeline.rows), chunk_size):
         rows = pipeline.rows[start : start + chunk_size]
@@ -323,7 +328,10 @@ class _Run:
 
     # -- before the rows: people and accounts --------------------------------
 
-    def prepare(self, session: Session, file_hash: str) -> int:
+    def prepare(self, session: Session, file_hash: str, *, again: bool) -> int:
+        if not again:
+            zone = self.process.team.zone
+            refuse_repeat(session, "deals", self.report.file, file_hash, zone)
         now = self.ws.clock.now()
         batch = ImportBatch(
             kind="deals",

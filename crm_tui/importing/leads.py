@@ -25,6 +25,7 @@ from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
 from crm_tui.events import diff
+from crm_tui.importing.batches import refuse_repeat
 from crm_tui.importing.headers import ColumnMap, map_headers
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
@@ -102,8 +103,10 @@ def import_leads(
     time_zone: tzinfo = UTC,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    again: bool = False,
 ) -> ImportReport:
-    """Import the leads in the CSV file at ``path``."""
+    """Import the leads in the CSV file at ``path``. A file imported before
+    is refused (``AlreadyImported``) unless ``again``."""
     try:
         table = read_table(path)
         columns = map_headers(table.header, overrides)
@@ -119,7 +122,9 @@ def import_leads(
     run = _Run(ws, table, columns, report, _source_system(table, columns))
     run.sources = _source_spellings(table, columns, ws.process)
     file_hash = file_sha256(path)
-    report.batch_id = ws.write(lambda session: run.open_batch(session, file_hash))
+    report.batch_id = ws.write(
+        lambda session: run.open_batch(session, file_hash, again=again)
+    )
     done = 0
     for start in range(0, len(table.rows), chunk_size):
         rows = table.rows[start : start + chunk_size]
@@ -215,7 +220,10 @@ class _Run:
 
     # -- batch ----------------------------------------------------------
 
-    def open_batch(self, session: Session, file_hash: str) -> int:
+    def open_batch(self, session: Session, file_hash: str, *, again: bool) -> int:
+        if not again:
+            zone = self.ws.process.team.zone
+            refuse_repeat(session, "leads", self.report.file, file_hash, zone)
         batch = ImportBatch(
             kind="leads",
             file_name=self.report.file,
