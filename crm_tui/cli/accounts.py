@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import print_json, workspace
+from crm_tui.cli.common import counted, print_json, workspace
 
 app = typer.Typer(
     help="Accounts after the sale: health, at-risk list, renewals and upsells.",
@@ -55,9 +55,7 @@ def renewal_tasks(ctx: typer.Context) -> None:
     from crm_tui.services.retention import create_due_renewal_tasks
 
     created = create_due_renewal_tasks(workspace(ctx))
-    typer.echo(
-        f"{len(created)} renewal task{'s' if len(created) != 1 else ''} created."
-    )
+    typer.echo(f"{counted(len(created), 'renewal task')} created.")
 
 
 @app.command("follow-on")

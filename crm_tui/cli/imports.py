@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crm_tui.cli.common import print_json, workspace
+from crm_tui.cli.common import counted, print_json, workspace
 from crm_tui.errors import CrmError
 
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def rejected_lines(notes: Sequence[RowNote], batch_id: int) -> list[str]:
     lines = [f"  {note.reason}" for note in notes[:REJECTIONS_SHOWN]]
     if len(notes) > REJECTIONS_SHOWN:
         lines.append(
-            f"  …and {len(notes) - REJECTIONS_SHOWN} more rejected rows; "
+            f"  …and {counted(len(notes) - REJECTIONS_SHOWN, 'more rejected row')}; "
             f"see them all with: crm import show {batch_id} --outcome rejected"
         )
     return lines
@@ -133,9 +133,10 @@ def show_import_command(
         return
     typer.echo(
         f"Import #{found['batch']} of {found['file']} ({found['kind']}, "
-        f"{found['started_at'][:16].replace('T', ' ')}): {found['read']} rows read "
-        f"= {found['created']} created + {found['updated']} updated + "
-        f"{found['duplicates']} duplicates + {found['rejected']} rejected"
+        f"{found['started_at'][:16].replace('T', ' ')}): "
+        f"{counted(found['read'], 'row')} read = {found['created']} created + "
+        f"{found['updated']} updated + {counted(found['duplicates'], 'duplicate')}"
+        f" + {found['rejected']} rejected"
     )
     for row in found["rows"]:
         typer.echo(f"  {row['outcome']}: {row['reason']}")
@@ -147,9 +148,9 @@ def print_summary(report: ImportReport) -> None:
 
     console = Console()
     console.print(
-        f"[bold]{report.file}[/]: {report.read} rows read = "
+        f"[bold]{report.file}[/]: {counted(report.read, 'row')} read = "
         f"[green]{report.created} created[/] + {report.updated} updated + "
-        f"[yellow]{len(report.duplicates)} duplicates[/] + "
+        f"[yellow]{counted(len(report.duplicates), 'duplicate')}[/] + "
         f"[red]{len(report.rejections)} rejected[/]"
     )
     columns = Table("Column", "Goes to", title="Columns", title_justify="left")
@@ -159,15 +160,20 @@ def print_summary(report: ImportReport) -> None:
     if report.unknown_owners:
         console.print("Owners that match no user (their leads are in the inbox):")
         for owner, count in report.unknown_owners.most_common():
-            console.print(f"  {owner}: {count} leads")
+            console.print(f"  {owner}: {counted(count, 'lead')}")
     if report.rejections:
         console.print("[red]Rejected rows:[/]")
         for line in rejected_lines(report.rejections, report.batch_id):
             console.print(line, markup=False)
     if report.duplicates:
+        linked = (
+            "1 duplicate row was linked to the lead it matches"
+            if len(report.duplicates) == 1
+            else f"{len(report.duplicates)} duplicate rows were linked to the leads "
+            "they match"
+        )
         console.print(
-            f"{len(report.duplicates)} duplicate rows were linked to the leads they "
-            f"match; see them with: crm import show {report.batch_id} "
+            f"{linked}; see them with: crm import show {report.batch_id} "
             "--outcome duplicate"
         )
 
@@ -235,27 +241,32 @@ def import_deals_command(
         return
     summary = report.as_json()
     typer.echo(
-        f"{report.file}: {report.read} rows read = {report.created} created + "
-        f"{report.updated} updated + {len(report.duplicates)} duplicates + "
+        f"{report.file}: {counted(report.read, 'row')} read = {report.created} "
+        f"created + {report.updated} updated + "
+        f"{counted(len(report.duplicates), 'duplicate')} + "
         f"{len(report.rejections)} rejected"
     )
     for name, count in report.stages.items():
         typer.echo(f"  {name}: {count}")
     typer.echo(
-        f"{len(report.users_created)} users and {report.accounts_created} accounts "
-        f"created; {report.rows_without_account} deals have no account."
+        f"{counted(len(report.users_created), 'user')} and "
+        f"{counted(report.accounts_created, 'account')} created; "
+        f"{counted(report.rows_without_account, 'deal has', 'deals have')} "
+        "no account."
     )
     for alias, found in summary["products_read_as"].items():
-        typer.echo(
-            f"  product {alias!r} read as {found['product']!r} ({found['rows']} rows)"
-        )
+        rows = counted(found["rows"], "row")
+        typer.echo(f"  product {alias!r} read as {found['product']!r} ({rows})")
     for name, count in report.unknown_products.items():
-        typer.echo(f"  unknown product {name!r}: {count} rows")
+        typer.echo(f"  unknown product {name!r}: {counted(count, 'row')}")
     for name, count in report.unknown_accounts.items():
-        typer.echo(f"  account {name!r} is not in the accounts file: {count} rows")
+        typer.echo(
+            f"  account {name!r} is not in the accounts file: {counted(count, 'row')}"
+        )
     if report.lost_not_recorded:
         typer.echo(
-            f"  {report.lost_not_recorded} lost deals had no reason: 'not recorded'"
+            f"  {counted(report.lost_not_recorded, 'lost deal')} had no reason: "
+            "'not recorded'"
         )
     for line in rejected_lines(report.rejections, report.batch_id):
         typer.echo(line)
