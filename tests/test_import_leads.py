@@ -140,6 +140,36 @@ def test_a_file_imported_before_is_refused_naming_the_import(
     assert import_leads(ws, path, again=True).created == 2
 
 
+# Found by a newcomer: the Maven pipeline imported as leads made 8,800
+# company-only "leads", with no hint that `crm import deals` was meant.
+def test_a_deals_export_or_an_accounts_list_is_refused_as_leads(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    pipeline = write_csv(
+        tmp_path,
+        "opportunity_id,sales_agent,product,account,deal_stage,engage_date,"
+        "close_date,close_value\n1C1I7A6R,Moses Frase,GTX Plus Basic,Cancity,Won,"
+        "2016-10-20,2017-03-01,1054\n",
+    )
+    with pytest.raises(CrmError) as refused:
+        import_leads(ws, pipeline)
+    assert str(refused.value) == (
+        "export.csv looks like deals (opportunity_id, sales_agent, deal_stage), "
+        "not leads: no column names a person, an e-mail or a phone. Import it "
+        f'with: crm import deals {pipeline} --stage "Their stage=Our stage"'
+    )
+    accounts = write_csv(
+        tmp_path,
+        "account,sector,revenue,employees\nAcme Corporation,technolgy,1100.04,2822\n",
+    )
+    with pytest.raises(CrmError, match="looks like accounts .* --accounts"):
+        import_leads(ws, accounts)
+    assert leads(ws) == []
+    # A lead file with a deal-ish column or two is still leads.
+    people = write_csv(tmp_path, "Name,Deal Stage,Amount\nAna,Won,100\n")
+    assert import_leads(ws, people).created == 1
+
+
 def test_a_changed_record_from_the_same_system_is_updated(
     ws: Workspace, tmp_path: Path
 ) -> None:

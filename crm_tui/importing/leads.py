@@ -12,6 +12,7 @@ chunk at a time with ``IN`` lists rather than a query per row.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ def import_leads(
         columns = map_headers(table.header, overrides)
     except (UnreadableFile, ValueError) as exc:
         raise CrmError(str(exc)) from exc
+    _refuse_other_kind(path, table, columns)
     report = ImportReport(
         file=path.name,
         encoding=table.encoding,
@@ -158,6 +160,50 @@ def import_leads(
         len(report.rejections),
     )
     return report
+
+
+# Columns that say who a lead is; a file with none of them is not people.
+_PERSON_FIELDS = frozenset(
+    {"name", "first_name", "last_name", "email", "phone", "mobile"}
+)
+# Columns of a deals (opportunities) export and of an accounts list, as
+# ``crm import deals`` reads them. Two of either, and no person, and the file
+# is that: imported as leads, each row became a company-only "lead" (the
+# Maven pipeline: 8,800 of them).
+_DEAL_COLUMNS = frozenset(
+    {"opportunity_id", "deal_stage", "close_value", "sales_agent", "engage_date"}
+    | {"deal_id", "deal_name", "opportunity_name", "stage", "amount", "close_date"}
+)
+_ACCOUNT_COLUMNS = frozenset(
+    {"sector", "revenue", "employees", "year_established", "subsidiary_of"}
+    | {"office_location", "annual_revenue", "number_of_employees"}
+)
+
+
+def _refuse_other_kind(path: Path, table: CsvTable, columns: ColumnMap) -> None:
+    """Refuse a deals export or an accounts list given as leads."""
+    if _PERSON_FIELDS & set(columns.fields.values()):
+        return
+    keys = {_header_key(h): h.strip() for h in table.header}
+    deal_like = [keys[k] for k in keys if k in _DEAL_COLUMNS]
+    account_like = [keys[k] for k in keys if k in _ACCOUNT_COLUMNS]
+    if len(deal_like) >= 2:
+        raise CrmError(
+            f"{path.name} looks like deals ({', '.join(deal_like[:3])}), not "
+            "leads: no column names a person, an e-mail or a phone. Import it "
+            f'with: crm import deals {path} --stage "Their stage=Our stage"'
+        )
+    if len(account_like) >= 2:
+        raise CrmError(
+            f"{path.name} looks like accounts ({', '.join(account_like[:3])}), "
+            "not leads: no column names a person, an e-mail or a phone. Accounts "
+            f"come in with their deals: crm import deals PIPELINE.csv --accounts "
+            f"{path}"
+        )
+
+
+def _header_key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", header.strip().casefold()).strip("_")
 
 
 def _source_spellings(
