@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from decimal import Decimal
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
@@ -379,6 +380,47 @@ def country_name(country: str | None) -> str | None:
         return text
     name: str = getattr(record, "common_name", None) or record.name
     return name
+
+
+# A currency sign or ISO code typed before or after the figure: "€ 1.234,50",
+# "$12,500", "12500 EUR".
+_CURRENCY = re.compile(r"^(?:[$€£¥]|[A-Z]{3})?\s*(.*?)\s*(?:[$€£¥]|[A-Z]{3})?$")
+# The ways an amount is written, each with one reading. A lone comma or dot
+# before one or two digits is the decimal mark ("124,00" is 124); commas,
+# spaces or apostrophes between groups of three digits are thousands
+# ("12,500"), and so are dots when a decimal comma follows or there are two
+# of them ("1.234,50", "1.234.567"). "1.234" alone is a thousand and more in
+# Berlin and a little over one in Boston, so it is refused.
+_AMOUNT_SHAPES = (
+    (re.compile(r"^\d+(?:[.,]\d{1,2})?$"), ""),
+    (re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$"), ","),
+    (re.compile(r"^\d{1,3}(?: \d{3})+(?:[.,]\d{1,2})?$"), " "),
+    (re.compile(r"^\d{1,3}(?:'\d{3})+(?:\.\d{1,2})?$"), "'"),
+    (re.compile(r"^\d{1,3}(?:\.\d{3})+,\d{1,2}$"), "."),
+    (re.compile(r"^\d{1,3}(?:\.\d{3}){2,}$"), "."),
+)
+
+
+def parse_amount(value: str) -> Decimal:
+    """An amount of money, to the cent, from the ways people and exports
+    write one (see ``_AMOUNT_SHAPES``). Anything that could be read two ways,
+    or is not a plain figure ("12k", "1,2,3"), raises ``InvalidValue``:
+    a deal's value misread by a factor of a hundred is worse than a refusal.
+    """
+    text = re.sub(r"[\s\u00a0\u202f\u2009]+", " ", value).strip()
+    found = _CURRENCY.match(text)
+    figure = found.group(1) if found else text
+    for shape, grouping in _AMOUNT_SHAPES:
+        if shape.match(figure):
+            plain = figure.replace(grouping, "") if grouping else figure
+            return Decimal(plain.replace(",", ".")).quantize(Decimal("0.01"))
+    if re.match(r"^\d{1,3}\.\d{3}$", figure):
+        whole = figure.replace(".", "")
+        raise InvalidValue(
+            f"{value.strip()!r} is not an amount: {whole} or {figure}? "
+            f"Write {whole}, or the cents after the dot"
+        )
+    raise InvalidValue(f"{value.strip()!r} is not an amount")
 
 
 _EPOCH_DIGITS = re.compile(r"^(?:\d{9,10}|\d{12,14})$")

@@ -295,25 +295,20 @@ def load_process(path: Path | None = None) -> Process:
             f"Cannot read the process file {path}: {exc.strerror}."
         ) from exc
     try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProcessError(f"{path.name} is not valid TOML: {exc}.") from exc
-    try:
-        return Process.model_validate(raw)
-    except ValidationError as exc:
-        raise ProcessError(f"{path.name}: {describe(exc, raw)}") from exc
+        return Process.model_validate(tomllib.loads(text))
+    except (tomllib.TOMLDecodeError, ValidationError) as exc:
+        raise ProcessError(_first_problem(path, text)) from exc
 
 
-def describe(exc: ValidationError, raw: object) -> str:
-    """The first problem of a validation error, located the way a person
-    reads the file (``stages[3] (Proposal sent).requires``)."""
-    problems = []
-    for error in exc.errors():
-        where = _locate(error["loc"], raw)
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}")
+def _first_problem(path: Path, text: str) -> str:
+    """The line ``crm rules check`` prints first for a file that does not
+    load, with the line to open the file at, so that every command refusing
+    the file says what the check says."""
+    from crm_tui.rules.check import check_process
+
+    problems = check_process(text)
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return problems[0] + more
+    return problems[0].render(str(path)) + more
 
 
 def _locate(loc: tuple[int | str, ...], raw: object) -> str:

@@ -238,6 +238,33 @@ def test_a_move_sets_only_known_fields(ws: Workspace) -> None:
         move_deal(ws, deal_id, "proposal", {"amount": "ten"})
 
 
+# A decimal comma was read as thousands: "124,00" saved 12400.00 and
+# "1.234,50 €" saved 1.23.
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [("124,00", "124.00"), ("1.234,50 €", "1234.50"), ("12 500", "12500.00")],
+)
+def test_an_amount_with_a_decimal_comma_is_saved_as_typed(
+    ws: Workspace, typed: str, saved: str
+) -> None:
+    deal_id = deal_in(ws, "qualified_opportunity", decision_on="2026-04-30")
+    move_deal(ws, deal_id, "proposal", {"amount": typed})
+    with ws.read() as session:
+        deal = session.get(Deal, deal_id)
+        assert deal is not None and deal.amount == Decimal(saved)
+
+
+def test_an_amount_that_reads_two_ways_is_refused(ws: Workspace) -> None:
+    deal_id = deal_in(ws, "qualified_opportunity", decision_on="2026-04-30")
+    with pytest.raises(CrmError) as refused:
+        move_deal(ws, deal_id, "proposal", {"amount": "1.234"})
+    assert str(refused.value) == (
+        "Amount: '1.234' is not an amount: 1234 or 1.234? "
+        "Write 1234, or the cents after the dot."
+    )
+    assert stage_of(ws, deal_id) == "qualified_opportunity"
+
+
 def test_reordering_changes_order_never_the_stage(ws: Workspace) -> None:
     first, second, third = (deal_in(ws) for _ in range(3))
     now = ws.clock.now()

@@ -44,6 +44,21 @@ def test_a_summary_with_few_rejected_rows_lists_them_all(tmp_path: Path) -> None
     assert "Row 4 " in out and "more rejected rows" not in out
 
 
+# Found by a newcomer: "1 duplicate rows were linked".
+def test_a_count_of_one_reads_in_the_singular(tmp_path: Path) -> None:
+    db = tmp_path / "crm.db"
+    path = tmp_path / "leads.csv"
+    path.write_text("Name,Email\nAna,ana@x.com\nAna again,ana@x.com\n")
+    code, out = crm(db, "import", "leads", str(path))
+    assert code == 0
+    flat = " ".join(out.split())
+    assert "2 rows read = 1 created + 0 updated + 1 duplicate + 0 rejected" in flat
+    assert "1 duplicate row was linked to the lead it matches;" in flat
+    path.write_text("Name,Email\nBen,ben@x.com\n")
+    code, out = crm(db, "import", "leads", str(path))
+    assert "1 row read = 1 created + 0 updated + 0 duplicates" in " ".join(out.split())
+
+
 def test_import_show_lists_every_rejected_row_of_a_past_import(
     tmp_path: Path,
 ) -> None:

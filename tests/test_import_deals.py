@@ -188,6 +188,11 @@ def test_gates_apply_to_imported_rows_and_a_second_import_creates_nothing(
     assert summary["agents_not_in_team"] == {"Ann Lee": 2, "Bo Chan": 1}
 
     code, out = crm(db, "import", "deals", str(pipeline), *MAVEN_STAGES, "--json")
+    assert code == 1 and out.startswith("crm: pipeline.csv was already imported")
+    assert "as import #1 (2 created, 0 updated); nothing was imported." in out
+    code, out = crm(
+        db, "import", "deals", str(pipeline), *MAVEN_STAGES, "--again", "--json"
+    )
     again = json.loads(out)
     assert (again["created"], again["duplicates"], again["rejected"]) == (0, 3, 1)
 

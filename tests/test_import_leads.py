@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from crm_tui.errors import CrmError
+from crm_tui.importing.batches import AlreadyImported
 from crm_tui.importing.leads import ImportReport, import_leads
 from crm_tui.models import Event, ImportBatch, ImportRow, Lead, User
 from crm_tui.workspace import Workspace
@@ -112,9 +113,61 @@ def test_importing_the_same_file_twice_creates_nothing_the_second_time(
         tmp_path, "Lead ID,Name,Email\nL1,Ana,ana@example.com\nL2,Ben,ben@example.com\n"
     )
     import_leads(ws, path)
-    again = import_leads(ws, path)
+    again = import_leads(ws, path, again=True)
     assert (again.created, len(again.duplicates)) == (0, 2)
     assert len(leads(ws)) == 2
+
+
+# Rows with no e-mail, phone or ID match nothing: each run of the file made
+# them all again (the Maven pipeline imported three times: 22,125 leads).
+def test_a_file_imported_before_is_refused_naming_the_import(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path, "Name,Company\nAda Lovelace,Analytical\nBob,\n")
+    first = import_leads(ws, path)
+    assert first.created == 2
+    with pytest.raises(AlreadyImported) as refused:
+        import_leads(ws, path)
+    assert str(refused.value) == (
+        f"export.csv was already imported on 2026-03-02 04:00 as import "
+        f"#{first.batch_id} (2 created, 0 updated); nothing was imported. To "
+        "import it again anyway, with the usual duplicate checks, add --again."
+    )
+    assert len(leads(ws)) == 2
+    with ws.read() as session:
+        assert len(session.exec(select(ImportBatch)).all()) == 1
+    # Asked for again, it is imported: nothing here says who is a duplicate.
+    assert import_leads(ws, path, again=True).created == 2
+
+
+# Found by a newcomer: the Maven pipeline imported as leads made 8,800
+# company-only "leads", with no hint that `crm import deals` was meant.
+def test_a_deals_export_or_an_accounts_list_is_refused_as_leads(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    pipeline = write_csv(
+        tmp_path,
+        "opportunity_id,sales_agent,product,account,deal_stage,engage_date,"
+        "close_date,close_value\n1C1I7A6R,Moses Frase,GTX Plus Basic,Cancity,Won,"
+        "2016-10-20,2017-03-01,1054\n",
+    )
+    with pytest.raises(CrmError) as refused:
+        import_leads(ws, pipeline)
+    assert str(refused.value) == (
+        "export.csv looks like deals (opportunity_id, sales_agent, deal_stage), "
+        "not leads: no column names a person, an e-mail or a phone. Import it "
+        f'with: crm import deals {pipeline} --stage "Their stage=Our stage"'
+    )
+    accounts = write_csv(
+        tmp_path,
+        "account,sector,revenue,employees\nAcme Corporation,technolgy,1100.04,2822\n",
+    )
+    with pytest.raises(CrmError, match="looks like accounts .* --accounts"):
+        import_leads(ws, accounts)
+    assert leads(ws) == []
+    # A lead file with a deal-ish column or two is still leads.
+    people = write_csv(tmp_path, "Name,Deal Stage,Amount\nAna,Won,100\n")
+    assert import_leads(ws, people).created == 1
 
 
 def test_a_changed_record_from_the_same_system_is_updated(
@@ -198,7 +251,7 @@ def test_the_real_hubspot_export_imports_and_reconciles(ws: Workspace) -> None:
     report = import_leads(ws, real_file("hubspot_contacts.csv"))
     assert report.read == 950 and reconciled(report)
     assert report.created + len(report.duplicates) == 950
-    again = import_leads(ws, real_file("hubspot_contacts.csv"))
+    again = import_leads(ws, real_file("hubspot_contacts.csv"), again=True)
     assert again.created == 0 and len(again.duplicates) == 950
 
 

@@ -133,7 +133,7 @@ def test_the_real_hubspot_export_audits_clean_imported_twice(
     ws: Workspace,
 ) -> None:
     import_leads(ws, real_file("hubspot_contacts.csv"), chunk_size=300)
-    import_leads(ws, real_file("hubspot_contacts.csv"), chunk_size=300)
+    import_leads(ws, real_file("hubspot_contacts.csv"), chunk_size=300, again=True)
     assert audited(ws) == []
 
 

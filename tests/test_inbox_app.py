@@ -369,6 +369,6 @@ def test_a_broken_process_file_is_one_line_when_the_board_opens_and_the_app_stay
         assert isinstance(app.screen, InboxScreen)
         assert app.is_running
         shown = [n.message for n in app._notifications]
-        assert any("live.toml is not valid TOML" in line for line in shown), shown
+        assert any("live.toml:1: not valid TOML" in line for line in shown), shown
 
     drive(app, scenario)

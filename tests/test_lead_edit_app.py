@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from crm_tui.models import Lead
+from crm_tui.models import Event, Lead
 from crm_tui.services.leads import edit_lead
 from crm_tui.workspace import Workspace
 from screens.app import CrmApp
@@ -85,7 +86,8 @@ def test_country_source_and_interest_are_edited_on_the_form(ws: Workspace) -> No
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, LeadScreen)
-        assert ("information", "Saved: Country, Source, Interest.") in notices(app)
+        saved = "Saved: Country, Source, Interest, Territory."
+        assert ("information", saved) in notices(app)
         fields = shown(app, "#lead-fields")
         assert "United States" in fields and "Analytics add-on" in fields
 
@@ -96,6 +98,39 @@ def test_country_source_and_interest_are_edited_on_the_form(ws: Workspace) -> No
         "Referral",
         "Analytics add-on",
     )
+
+
+# Found by a newcomer: a lead moved from the United States to Norway stayed
+# in North America, though the process puts Norway in EMEA.
+def test_a_new_country_brings_its_territory_in_the_same_event(ws: Workspace) -> None:
+    [lead_id] = add_leads(ws, 1, country="United States", territory="North America")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app, _ = await open_edit(pilot)
+        await type_into(pilot, "country", "Norway")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert ("information", "Saved: Country, Territory.") in notices(app)
+        assert "EMEA" in shown(app, "#lead-fields")
+
+    drive(CrmApp(ws, live=False), scenario)
+    assert lead(ws, lead_id).territory == "EMEA"
+    with ws.read() as session:
+        event = session.exec(
+            select(Event).where(Event.entity == "lead", Event.action == "updated")
+        ).one()
+    assert event.changes == {
+        "country": ["United States", "Norway"],
+        "territory": ["North America", "EMEA"],
+    }
+    # A territory the rep sets in the same edit is theirs to choose.
+    edit_lead(
+        ws,
+        lead_id,
+        version=2,
+        changes={"country": "Canada", "territory": "Key accounts"},
+    )
+    assert lead(ws, lead_id).territory == "Key accounts"
 
 
 def test_a_colleagues_save_in_between_opens_the_conflict_dialog(

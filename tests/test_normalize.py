@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from crm_tui.normalize import (
     email_match_key,
     normalize_email,
     normalize_phone,
+    parse_amount,
     parse_timestamp,
 )
 
@@ -287,3 +289,32 @@ def test_everyday_addresses_read_as_email_validator_reads_them() -> None:
                 f"{text!r} passed the shortcut but is invalid"
             ) from None
         assert quick == full.normalized.lower(), text
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("12500", "12500.00"),
+        ("12,500", "12500.00"),
+        ("12 500", "12500.00"),
+        ("12\u202f500", "12500.00"),
+        ("12500.50", "12500.50"),
+        ("1,234.50", "1234.50"),
+        ("1.234,50", "1234.50"),
+        ("124,00", "124.00"),
+        ("€ 1.234,50", "1234.50"),
+        ("$12,500", "12500.00"),
+        ("12500 EUR", "12500.00"),
+        ("1.234.567", "1234567.00"),
+    ],
+)
+def test_amounts_are_read_the_way_they_were_written(text: str, amount: str) -> None:
+    assert parse_amount(text) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    "text", ["12k", "1,2,3", "1.234.5", "1.234", "-5", "1e5", "NaN", "", "€"]
+)
+def test_an_amount_that_is_not_one_or_reads_two_ways_is_refused(text: str) -> None:
+    with pytest.raises(InvalidValue, match="is not an amount"):
+        parse_amount(text)

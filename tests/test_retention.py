@@ -28,6 +28,7 @@ from crm_tui.services.retention import (
 )
 from crm_tui.services.users import find_user
 from crm_tui.workspace import Workspace
+from tests.test_rules_check import line_of
 
 
 def add_account(
@@ -147,8 +148,10 @@ def test_a_malformed_rule_in_process_toml_is_one_line(tmp_path: Path) -> None:
     )
     with pytest.raises(ProcessError) as problem:
         load_process(broken)
+    # The rules are one array: its key's line, as ``crm rules check`` says.
+    line = line_of(broken.read_text(encoding="utf-8"), "health_rules = [")
     assert str(problem.value) == (
-        "process.toml: retention.health_rules[2].when: cannot read '= 3' at "
+        f"{broken}:{line}: retention.health_rules[2].when: cannot read '= 3' at "
         "column 23; compare with =="
     )
 

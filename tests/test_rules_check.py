@@ -161,6 +161,33 @@ def test_a_gate_asking_for_a_field_no_deal_has_is_refused(
     assert problem.message.endswith("lost_note, disqualify_reason")
 
 
+# A typo made in the database's file after `rules use` opened the app on
+# "0 unowned leads" and a reports screen that never came.
+def test_the_app_refuses_to_open_on_a_broken_process_file_as_check_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screens.app import CrmApp
+    from tests.test_cli_triage import crm
+
+    opened: list[CrmApp] = []
+    monkeypatch.setattr(CrmApp, "run", lambda app, *_, **__: opened.append(app))
+    db = tmp_path / "crm.db"
+    path = tmp_path / "mine.toml"
+    text = DEFAULT_PROCESS.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    assert crm(db, "rules", "use", str(path))[0] == 0
+    broken = text.replace('requires = ["amount"]', 'requires = ["amout"]', 1)
+    path.write_text(broken, encoding="utf-8")
+    code, out = crm(db)
+    assert (code, opened) == (1, [])
+    checked = crm(db, "rules", "check")[1].splitlines()[0]
+    typo = line_of(broken, '"amout"')
+    assert checked.startswith(f"{path.resolve()}:{typo}: stages[4] (Proposal sent)")
+    assert out.splitlines() == [f"crm: {checked}"]
+    # Plain commands refuse with the same line.
+    assert crm(db, "leads", "list")[1].splitlines() == [f"crm: {checked}"]
+
+
 def test_bad_toml_names_its_line() -> None:
     [problem] = check_process('[team]\nname = "x"\n[[sla]\n')
     assert problem.line == 3

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import print_json, workspace
+from crm_tui.cli.common import counted, print_json, workspace
 
 app = typer.Typer(
     help="Accounts after the sale: health, at-risk list, renewals and upsells.",
@@ -56,9 +55,7 @@ def renewal_tasks(ctx: typer.Context) -> None:
     from crm_tui.services.retention import create_due_renewal_tasks
 
     created = create_due_renewal_tasks(workspace(ctx))
-    typer.echo(
-        f"{len(created)} renewal task{'s' if len(created) != 1 else ''} created."
-    )
+    typer.echo(f"{counted(len(created), 'renewal task')} created.")
 
 
 @app.command("follow-on")
@@ -70,14 +67,15 @@ def follow_on(
 ) -> None:
     """Open a renewal or upsell deal on the account."""
     from crm_tui.errors import CrmError
+    from crm_tui.normalize import InvalidValue, parse_amount
     from crm_tui.services.retention import open_follow_on_deal
 
     value = None
     if amount is not None:
         try:
-            value = Decimal(amount)
-        except InvalidOperation as exc:
-            raise CrmError(f"{amount!r} is not an amount.") from exc
+            value = parse_amount(amount)
+        except InvalidValue as exc:
+            raise CrmError(f"{exc}.") from exc
     if kind not in ("renewal", "upsell"):
         raise CrmError(f"A follow-on deal is a renewal or an upsell, not {kind!r}.")
     deal = open_follow_on_deal(

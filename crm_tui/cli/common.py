@@ -30,6 +30,13 @@ class Options:
     demo: bool = False
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 deal``, ``2 deals``: a count as a person says it."""
+    if number == 1:
+        return f"{number} {noun}"
+    return f"{number} {plural or noun + 's'}"
+
+
 def options(ctx: typer.Context) -> Options:
     found = ctx.find_object(Options)
     return found if found is not None else Options(db=None, user=None)

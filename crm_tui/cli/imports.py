@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crm_tui.cli.common import print_json, workspace
+from crm_tui.cli.common import counted, print_json, workspace
 from crm_tui.errors import CrmError
 
 if TYPE_CHECKING:
@@ -42,6 +42,10 @@ def import_leads_command(
     region: Annotated[
         str, typer.Option(help="Country code for phone numbers without one.")
     ] = "US",
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Import a file that was imported before."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import leads from a CSV export (HubSpot, Salesforce, Pipedrive, Zoho ...)."""
@@ -56,6 +60,7 @@ def import_leads_command(
             overrides=parse_mapping(mapping),
             default_region=region.upper(),
             progress=progress,
+            again=again,
         )
     if as_json:
         print_json(report.as_json())
@@ -98,7 +103,7 @@ def rejected_lines(notes: Sequence[RowNote], batch_id: int) -> list[str]:
     lines = [f"  {note.reason}" for note in notes[:REJECTIONS_SHOWN]]
     if len(notes) > REJECTIONS_SHOWN:
         lines.append(
-            f"  …and {len(notes) - REJECTIONS_SHOWN} more rejected rows; "
+            f"  …and {counted(len(notes) - REJECTIONS_SHOWN, 'more rejected row')}; "
             f"see them all with: crm import show {batch_id} --outcome rejected"
         )
     return lines
@@ -128,9 +133,10 @@ def show_import_command(
         return
     typer.echo(
         f"Import #{found['batch']} of {found['file']} ({found['kind']}, "
-        f"{found['started_at'][:16].replace('T', ' ')}): {found['read']} rows read "
-        f"= {found['created']} created + {found['updated']} updated + "
-        f"{found['duplicates']} duplicates + {found['rejected']} rejected"
+        f"{found['started_at'][:16].replace('T', ' ')}): "
+        f"{counted(found['read'], 'row')} read = {found['created']} created + "
+        f"{found['updated']} updated + {counted(found['duplicates'], 'duplicate')}"
+        f" + {found['rejected']} rejected"
     )
     for row in found["rows"]:
         typer.echo(f"  {row['outcome']}: {row['reason']}")
@@ -142,9 +148,9 @@ def print_summary(report: ImportReport) -> None:
 
     console = Console()
     console.print(
-        f"[bold]{report.file}[/]: {report.read} rows read = "
+        f"[bold]{report.file}[/]: {counted(report.read, 'row')} read = "
         f"[green]{report.created} created[/] + {report.updated} updated + "
-        f"[yellow]{len(report.duplicates)} duplicates[/] + "
+        f"[yellow]{counted(len(report.duplicates), 'duplicate')}[/] + "
         f"[red]{len(report.rejections)} rejected[/]"
     )
     columns = Table("Column", "Goes to", title="Columns", title_justify="left")
@@ -154,15 +160,20 @@ def print_summary(report: ImportReport) -> None:
     if report.unknown_owners:
         console.print("Owners that match no user (their leads are in the inbox):")
         for owner, count in report.unknown_owners.most_common():
-            console.print(f"  {owner}: {count} leads")
+            console.print(f"  {owner}: {counted(count, 'lead')}")
     if report.rejections:
         console.print("[red]Rejected rows:[/]")
         for line in rejected_lines(report.rejections, report.batch_id):
             console.print(line, markup=False)
     if report.duplicates:
+        linked = (
+            "1 duplicate row was linked to the lead it matches"
+            if len(report.duplicates) == 1
+            else f"{len(report.duplicates)} duplicate rows were linked to the leads "
+            "they match"
+        )
         console.print(
-            f"{len(report.duplicates)} duplicate rows were linked to the leads they "
-            f"match; see them with: crm import show {report.batch_id} "
+            f"{linked}; see them with: crm import show {report.batch_id} "
             "--outcome duplicate"
         )
 
@@ -196,6 +207,10 @@ def import_deals_command(
         Path | None,
         typer.Option(help="Products (default: products.csv beside FILE)."),
     ] = None,
+    again: Annotated[
+        bool,
+        typer.Option("--again", help="Import a file that was imported before."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import deals (opportunities) with their team, accounts and products."""
@@ -219,33 +234,39 @@ def import_deals_command(
             accounts=accounts or sibling(file, "accounts.csv"),
             products=products or sibling(file, "products.csv"),
             progress=progress,
+            again=again,
         )
     if as_json:
         print_json(report.as_json())
         return
     summary = report.as_json()
     typer.echo(
-        f"{report.file}: {report.read} rows read = {report.created} created + "
-        f"{report.updated} updated + {len(report.duplicates)} duplicates + "
+        f"{report.file}: {counted(report.read, 'row')} read = {report.created} "
+        f"created + {report.updated} updated + "
+        f"{counted(len(report.duplicates), 'duplicate')} + "
         f"{len(report.rejections)} rejected"
     )
     for name, count in report.stages.items():
         typer.echo(f"  {name}: {count}")
     typer.echo(
-        f"{len(report.users_created)} users and {report.accounts_created} accounts "
-        f"created; {report.rows_without_account} deals have no account."
+        f"{counted(len(report.users_created), 'user')} and "
+        f"{counted(report.accounts_created, 'account')} created; "
+        f"{counted(report.rows_without_account, 'deal has', 'deals have')} "
+        "no account."
     )
     for alias, found in summary["products_read_as"].items():
-        typer.echo(
-            f"  product {alias!r} read as {found['product']!r} ({found['rows']} rows)"
-        )
+        rows = counted(found["rows"], "row")
+        typer.echo(f"  product {alias!r} read as {found['product']!r} ({rows})")
     for name, count in report.unknown_products.items():
-        typer.echo(f"  unknown product {name!r}: {count} rows")
+        typer.echo(f"  unknown product {name!r}: {counted(count, 'row')}")
     for name, count in report.unknown_accounts.items():
-        typer.echo(f"  account {name!r} is not in the accounts file: {count} rows")
+        typer.echo(
+            f"  account {name!r} is not in the accounts file: {counted(count, 'row')}"
+        )
     if report.lost_not_recorded:
         typer.echo(
-            f"  {report.lost_not_recorded} lost deals had no reason: 'not recorded'"
+            f"  {counted(report.lost_not_recorded, 'lost deal')} had no reason: "
+            "'not recorded'"
         )
     for line in rejected_lines(report.rejections, report.batch_id):
         typer.echo(line)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from crm_tui.cli.common import print_json, workspace
+from crm_tui.cli.common import counted, print_json, workspace
 
 
 def report(
@@ -57,7 +57,7 @@ def report(
     if csv_file is not None:
         header, rows = csv_table(found)
         write_csv(csv_file, header, rows, bom)
-        typer.echo(f"Wrote {len(rows)} rows to {csv_file}.", err=as_json)
+        typer.echo(f"Wrote {counted(len(rows), 'row')} to {csv_file}.", err=as_json)
     if as_json:
         print_json(found.as_json())
     elif csv_file is None:
@@ -109,4 +109,5 @@ def _print_text(data: dict[str, Any]) -> None:
         )
     typer.echo("  Average days in stage")
     for key, spent in data["avg_days_in_stage"].items():
-        typer.echo(f"    {key:>22}  {num(spent['days']):>6}  ({spent['deals']} deals)")
+        deals = counted(spent["deals"], "deal")
+        typer.echo(f"    {key:>22}  {num(spent['days']):>6}  ({deals})")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import print_json, workspace
+from crm_tui.cli.common import counted, print_json, workspace
 
 app = typer.Typer(
     help="Check the process file, point the database at one, explain routing.",
@@ -51,19 +51,15 @@ def check(
         if warnings:
             # A new database has no team yet, and the default file names the
             # demo's: say what to do rather than fail the install's own file.
-            counted = f"{_count(len(errors), 'error')} and " if errors else ""
+            found = f"{counted(len(errors), 'error')} and " if errors else ""
             typer.echo(
-                f"{path}: {counted or 'no errors, '}{_count(warnings, 'warning')}"
+                f"{path}: {found or 'no errors, '}{counted(warnings, 'warning')}"
                 ": routing passes over people who are not active users, and "
                 "their leads go to the next rule or wait unowned in the inbox. "
                 "Add them with `crm users add NAME`, or edit the file's routing."
             )
     if errors:
         raise typer.Exit(1)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
 @app.command("use")

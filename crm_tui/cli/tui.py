@@ -25,6 +25,10 @@ def run_app(opts: Options) -> None:
         else:
             ws = open_workspace(opts.db, opts.user, check=False)
         introduce(ws)
+        # Every screen reads the process in a worker, where a broken file
+        # would only leave an empty inbox and a report that never comes:
+        # refuse here, with the line ``crm rules check`` gives.
+        ws.process  # noqa: B018
 
     from screens.app import CrmApp
 

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,18 @@ from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
+from crm_tui.importing.batches import refuse_repeat
 from crm_tui.importing.leads import RowNote
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import raw_row
 from crm_tui.models import Account, Deal, Event, ImportBatch, ImportRow, Task, User
-from crm_tui.normalize import InvalidValue, clean, country_name, parse_timestamp
+from crm_tui.normalize import (
+    InvalidValue,
+    clean,
+    country_name,
+    parse_amount,
+    parse_timestamp,
+)
 from crm_tui.process import Process
 from crm_tui.rules.stages import describe_needs, missing_to_move, tasks_on_entry
 from crm_tui.services.users import create_user
@@ -145,9 +152,11 @@ def import_deals(
     products: Path | None = None,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    again: bool = False,
 ) -> DealImportReport:
     """Import the opportunities in ``path`` with their team, accounts and
-    products (each optional)."""
+    products (each optional). A file imported before is refused
+    (``AlreadyImported``) unless ``again``."""
     process = ws.process
     pipeline = _read(path)
     index = _columns(pipeline, REQUIRED_COLUMNS)
@@ -159,7 +168,9 @@ def import_deals(
     run.account_rows = _read_accounts(accounts) if accounts else {}
     run.products = _read_products(products) if products else {}
     file_hash = file_sha256(path)
-    report.batch_id = ws.write(lambda session: run.prepare(session, file_hash))
+    report.batch_id = ws.write(
+        lambda session: run.prepare(session, file_hash, again=again)
+    )
     done = 0
     for start in range(0, len(pipeline.rows), chunk_size):
         rows = pipeline.rows[start : start + chunk_size]
@@ -317,7 +328,10 @@ class _Run:
 
     # -- before the rows: people and accounts --------------------------------
 
-    def prepare(self, session: Session, file_hash: str) -> int:
+    def prepare(self, session: Session, file_hash: str, *, again: bool) -> int:
+        if not again:
+            zone = self.process.team.zone
+            refuse_repeat(session, "deals", self.report.file, file_hash, zone)
         now = self.ws.clock.now()
         batch = ImportBatch(
             kind="deals",
@@ -538,11 +552,9 @@ class _Run:
         if text is None:
             return None
         try:
-            return Decimal(text.replace(",", "")).quantize(Decimal("0.01"))
-        except InvalidOperation as exc:
-            raise _Rejected(
-                f"Row {number} close_value: {text!r} is not an amount"
-            ) from exc
+            return parse_amount(text)
+        except InvalidValue as exc:
+            raise _Rejected(f"Row {number} close_value: {exc}") from exc
 
     def _stamp(self, day: date) -> datetime:
         """A file's date as a moment: the start of that day in the team's zone."""

@@ -12,6 +12,7 @@ chunk at a time with ``IN`` lists rather than a query per row.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from sqlmodel import Session, col
 
 from crm_tui.errors import CrmError
 from crm_tui.events import diff
+from crm_tui.importing.batches import refuse_repeat
 from crm_tui.importing.headers import ColumnMap, map_headers
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
@@ -102,13 +104,16 @@ def import_leads(
     time_zone: tzinfo = UTC,
     progress: Progress | None = None,
     chunk_size: int = CHUNK_SIZE,
+    again: bool = False,
 ) -> ImportReport:
-    """Import the leads in the CSV file at ``path``."""
+    """Import the leads in the CSV file at ``path``. A file imported before
+    is refused (``AlreadyImported``) unless ``again``."""
     try:
         table = read_table(path)
         columns = map_headers(table.header, overrides)
     except (UnreadableFile, ValueError) as exc:
         raise CrmError(str(exc)) from exc
+    _refuse_other_kind(path, table, columns)
     report = ImportReport(
         file=path.name,
         encoding=table.encoding,
@@ -119,7 +124,9 @@ def import_leads(
     run = _Run(ws, table, columns, report, _source_system(table, columns))
     run.sources = _source_spellings(table, columns, ws.process)
     file_hash = file_sha256(path)
-    report.batch_id = ws.write(lambda session: run.open_batch(session, file_hash))
+    report.batch_id = ws.write(
+        lambda session: run.open_batch(session, file_hash, again=again)
+    )
     done = 0
     for start in range(0, len(table.rows), chunk_size):
         rows = table.rows[start : start + chunk_size]
@@ -153,6 +160,50 @@ def import_leads(
         len(report.rejections),
     )
     return report
+
+
+# Columns that say who a lead is; a file with none of them is not people.
+_PERSON_FIELDS = frozenset(
+    {"name", "first_name", "last_name", "email", "phone", "mobile"}
+)
+# Columns of a deals (opportunities) export and of an accounts list, as
+# ``crm import deals`` reads them. Two of either, and no person, and the file
+# is that: imported as leads, each row became a company-only "lead" (the
+# Maven pipeline: 8,800 of them).
+_DEAL_COLUMNS = frozenset(
+    {"opportunity_id", "deal_stage", "close_value", "sales_agent", "engage_date"}
+    | {"deal_id", "deal_name", "opportunity_name", "stage", "amount", "close_date"}
+)
+_ACCOUNT_COLUMNS = frozenset(
+    {"sector", "revenue", "employees", "year_established", "subsidiary_of"}
+    | {"office_location", "annual_revenue", "number_of_employees"}
+)
+
+
+def _refuse_other_kind(path: Path, table: CsvTable, columns: ColumnMap) -> None:
+    """Refuse a deals export or an accounts list given as leads."""
+    if _PERSON_FIELDS & set(columns.fields.values()):
+        return
+    keys = {_header_key(h): h.strip() for h in table.header}
+    deal_like = [keys[k] for k in keys if k in _DEAL_COLUMNS]
+    account_like = [keys[k] for k in keys if k in _ACCOUNT_COLUMNS]
+    if len(deal_like) >= 2:
+        raise CrmError(
+            f"{path.name} looks like deals ({', '.join(deal_like[:3])}), not "
+            "leads: no column names a person, an e-mail or a phone. Import it "
+            f'with: crm import deals {path} --stage "Their stage=Our stage"'
+        )
+    if len(account_like) >= 2:
+        raise CrmError(
+            f"{path.name} looks like accounts ({', '.join(account_like[:3])}), "
+            "not leads: no column names a person, an e-mail or a phone. Accounts "
+            f"come in with their deals: crm import deals PIPELINE.csv --accounts "
+            f"{path}"
+        )
+
+
+def _header_key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", header.strip().casefold()).strip("_")
 
 
 def _source_spellings(
@@ -215,7 +266,10 @@ class _Run:
 
     # -- batch ----------------------------------------------------------
 
-    def open_batch(self, session: Session, file_hash: str) -> int:
+    def open_batch(self, session: Session, file_hash: str, *, again: bool) -> int:
+        if not again:
+            zone = self.ws.process.team.zone
+            refuse_repeat(session, "leads", self.report.file, file_hash, zone)
         batch = ImportBatch(
             kind="leads",
             file_name=self.report.file,

@@ -11,11 +11,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crm_tui.errors import CrmError, ProcessError
-from crm_tui.normalize import InvalidValue, parse_timestamp
+from crm_tui.normalize import InvalidValue, parse_amount, parse_timestamp
 from crm_tui.process import BusinessHours, Process, Stage, TaskTemplate
 from crm_tui.rules.gate_fields import DISQUALIFY, GATE_FIELDS, FieldKind
 from crm_tui.rules.sla import is_business_day
@@ -194,14 +193,10 @@ def parse_value(process: Process, name: str, text: str) -> Any:
     if not text:
         return None
     if spec.kind == "money":
-        cleaned = text.replace(",", "").replace("$", "").replace("€", "").strip()
         try:
-            amount = Decimal(cleaned)
-        except InvalidOperation as exc:
-            raise BadValue(f"{spec.label}: {text!r} is not an amount.") from exc
-        if not amount.is_finite() or amount < 0:
-            raise BadValue(f"{spec.label}: {text!r} is not an amount.")
-        return amount.quantize(Decimal("0.01"))
+            return parse_amount(text)
+        except InvalidValue as exc:
+            raise BadValue(f"{spec.label}: {exc}.") from exc
     if spec.kind == "date":
         return _date(spec.label, text)
     if spec.kind == "datetime":

@@ -13,6 +13,7 @@ from crm_tui import ledger
 from crm_tui.errors import AlreadyTaken, NotFound
 from crm_tui.models import Lead, User
 from crm_tui.prepared import Prepared
+from crm_tui.process import Process
 from crm_tui.rules.lead_fields import BASIC_FIELDS as BASIC_FIELDS
 from crm_tui.rules.lead_fields import clean_lead_changes
 from crm_tui.services.edits import apply_edit
@@ -110,12 +111,18 @@ def edit_lead(
     """Change a lead's basic fields, from the version the rep started from.
 
     A colleague's change in between raises ``Conflict`` (nothing written);
-    e-mail and phone are checked and normalized as an import would.
+    e-mail and phone are checked and normalized as an import would. A new
+    country brings the territory the process gives it, as on arrival,
+    unless the same edit sets the territory too.
     """
     values = clean_lead_changes(changes)
     user_id = ws.user_id
+    process = ws.process
 
     def edit(session: Session) -> dict[str, list[Any]]:
+        current = session.get(Lead, lead_id)
+        if current is not None:
+            _follow_country(values, current, process)
         return apply_edit(
             session,
             Lead,
@@ -128,3 +135,14 @@ def edit_lead(
         )
 
     return ws.write(edit)
+
+
+def _follow_country(values: dict[str, Any], lead: Lead, process: Process) -> None:
+    """Give ``values`` the new country's territory when the country changes:
+    a lead moved to Norway and left in North America goes to the wrong
+    team's pool and reports."""
+    if values.get("country", lead.country) == lead.country:
+        return
+    if values.get("territory", lead.territory) != lead.territory:
+        return  # the rep chose the territory in the same edit
+    values["territory"] = process.territory_of(values["country"])
