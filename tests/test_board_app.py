@@ -16,7 +16,7 @@ from crm_tui.clock import FixedClock
 from crm_tui.models import Deal, Event, Task
 from crm_tui.open import open_workspace
 from crm_tui.queries.deals import CARD_PAGE
-from crm_tui.services.deals import create_deal
+from crm_tui.services.deals import create_deal, move_deal
 from crm_tui.workspace import Workspace
 from screens.app import CrmApp
 from screens.board import BoardScreen, CardList, StageColumn
@@ -601,3 +601,34 @@ def test_stalled_deals_move_to_nurture_only_after_review(
     asyncio.run(run())
     moved = {stage_of(ws, quiet), stage_of(ws, other)}
     assert moved == {"nurture", "contacted"}
+
+
+def test_a_closed_deal_shows_no_next_step_on_its_card_or_its_page(
+    ws: Workspace,
+) -> None:
+    # Lost deals showed "▸ Mar 10 Meeting with the buyer" from the meeting
+    # they had booked while open, on the card and on the deal's page.
+    deal_id = add_deal(
+        ws, "Acme pilot", "discovery", next_meeting_at="2026-03-10 10:00"
+    )
+    move_deal(ws, deal_id, "lost", {"lost_reason": "price"})
+    lost = [s.key for s in ws.process.stages].index("lost")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for _ in range(lost):
+            await pilot.press("l")
+        card = column(pilot, "lost").body.lines_of(0)
+        assert "Acme pilot" in card
+        assert "▸" not in card and "Meeting" not in card
+        await pilot.press("enter")
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, CrmApp) and isinstance(app.screen, DealScreen)
+        fields = shown(app, "#deal-fields")
+        assert "Lost reason" in fields and "Next meeting" not in fields
+        tasks = shown(app, "#deal-tasks")
+        assert "none: the deal is closed lost" in tasks
+        assert "no next step" not in tasks
+
+    on_board(CrmApp(ws), scenario)
+
