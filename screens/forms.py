@@ -202,7 +202,8 @@ class Picker(ModalScreen[str | None]):
 
 
 class Confirm(ModalScreen[bool]):
-    """A yes/no question about an action that changes many records.
+    """A yes/no question before an action that changes many records or
+    clears what was recorded.
 
     | Key(s) | Description |
     | :- | :- |

@@ -632,3 +632,58 @@ def test_a_closed_deal_shows_no_next_step_on_its_card_or_its_page(
 
     on_board(CrmApp(ws), scenario)
 
+
+def test_reopening_a_lost_deal_asks_first_and_the_history_keeps_its_reason(
+    ws: Workspace,
+) -> None:
+    # Moving a lost deal to Nurture cleared its lost reason and note at
+    # once, without a word.
+    deal_id = add_deal(ws, "Acme pilot")
+    move_deal(
+        ws, deal_id, "lost", {"lost_reason": "other", "lost_note": "Budget frozen"}
+    )
+    lost = [s.key for s in ws.process.stages].index("lost")
+
+    def lost_reason() -> tuple[str, str | None, str | None]:
+        with ws.read() as session:
+            deal = session.get(Deal, deal_id)
+            assert deal is not None
+            return deal.stage, deal.lost_reason, deal.lost_note
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        for _ in range(lost):
+            await pilot.press("l")
+        await move_to(pilot, ws, "lost", "nurture")
+        assert isinstance(app.screen, Confirm)
+        assert (
+            shown(app, "#confirm-question").split()
+            == (
+                "Reopen “Acme pilot” in Nurture? Its lost reason (Other: Budget "
+                "frozen) will be cleared; the history keeps it."
+            ).split()
+        )
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert lost_reason() == ("lost", "other", "Budget frozen")
+        assert titles(pilot, "lost") == ["Acme pilot"]
+        await move_to(pilot, ws, "lost", "nurture")
+        await pilot.press("y")
+        await settle(pilot)
+        assert lost_reason() == ("nurture", None, None)
+        assert titles(pilot, "nurture") == ["Acme pilot"]
+
+    on_board(CrmApp(ws), scenario)
+    with ws.read() as session:
+        reopened = session.exec(
+            select(Event).where(
+                Event.entity == "deal",
+                Event.entity_id == deal_id,
+                Event.action == "moved",
+            )
+        ).all()[-1]
+    assert reopened.changes["stage"] == ["lost", "nurture"]
+    assert reopened.changes["lost_reason"] == ["other", None]
+    assert reopened.changes["lost_note"] == ["Budget frozen", None]
