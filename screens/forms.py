@@ -191,6 +191,8 @@ class Picker(ModalScreen[str | None]):
                 *(Option(label, id=key) for key, label in self._options),
                 id="picker-options",
             )
+        # Its own footer, so the keys shown are the ones that work here.
+        yield KeyFooter()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -225,6 +227,7 @@ class Confirm(ModalScreen[bool]):
             box.border_title = "Confirm"
             box.border_subtitle = "y yes · n no"
             yield Static(self._question, id="confirm-question")
+        yield KeyFooter()
 
     def action_answer(self, yes: bool) -> None:
         """Answer the question."""

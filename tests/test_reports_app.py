@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, TabbedContent
+from textual.widgets._footer import FooterKey
 from typer.testing import CliRunner
 
 from crm_tui.cli import app as cli
@@ -42,6 +43,11 @@ def drive(ws: Workspace, scenario: Callable[[Pilot[None]], Awaitable[None]]) -> 
 def text(pilot: Pilot[None], selector: str) -> str:
     assert isinstance(pilot.app, CrmApp)
     return shown(pilot.app, selector)
+
+
+def footer_keys(pilot: Pilot[None]) -> dict[str, str]:
+    """The keys the screen on top offers, by key."""
+    return {k.keys: k.description for k in screen_keys(pilot.app.screen)}
 
 
 def cells(table: DataTable[object]) -> list[list[str]]:
@@ -128,6 +134,43 @@ def test_merge_and_undo_from_the_audits(ws: Workspace) -> None:
         with ws.read() as session:
             names = session.exec(select(Lead.name).order_by(col(Lead.id))).all()
             assert names[0] == "Maria Garcia" and names[-1] == "Maria G."
+
+    drive(ws, scenario)
+
+
+def test_m_merges_only_on_the_duplicates_tab_and_the_merge_shows_its_own_keys(
+    ws: Workspace,
+) -> None:
+    # Found by a newcomer: m on the field usage tab opened a merge of a pair
+    # not on screen, and the merge dialog's footer offered i Inbox and
+    # B Breaches, which do nothing there.
+    ids = seed(ws, [*CLEAN_PEOPLE, ("Maria G.", "Globex", "maria@globex.com", "+1212")])
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("A")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AuditsScreen)
+        await pilot.press("]", "]", "]")
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "tab-usage"
+        assert "m" not in footer_keys(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        await pilot.press("]")
+        await settle(pilot)
+        assert footer_keys(pilot)["m"] == "Merge pair"
+        await pilot.press("m")
+        await settle(pilot)
+        merge = pilot.app.screen
+        assert isinstance(merge, MergeScreen)
+        assert f"Merge #{ids[-1]} Maria G. into #{ids[0]}" in text(
+            pilot, "#merge-title"
+        )
+        footer = [key.description for key in merge.query(FooterKey)]
+        assert footer[:4] == ["Take other value", "Swap survivor", "Merge", "Cancel"]
+        assert not {"Inbox", "Breaches", "My leads"} & set(footer)
 
     drive(ws, scenario)
 
