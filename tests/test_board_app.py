@@ -687,3 +687,57 @@ def test_reopening_a_lost_deal_asks_first_and_the_history_keeps_its_reason(
     assert reopened.changes["stage"] == ["lost", "nurture"]
     assert reopened.changes["lost_reason"] == ["other", None]
     assert reopened.changes["lost_note"] == ["Budget frozen", None]
+
+
+def test_a_field_s_error_goes_once_the_field_is_corrected(ws: Workspace) -> None:
+    # "Amount: '12k' is not an amount." stayed under the field after it was
+    # corrected to 12000, as if that were refused too.
+    deal_id = add_deal(
+        ws, "Acme pilot", "qualified_opportunity", decision_on="2026-05-01"
+    )
+
+    def error(form: GateForm) -> str:
+        return str(form.query_one("#gate-error").render())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("l", "l", "greater_than_sign")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        await pilot.press("ctrl+s")
+        assert error(form) == "Amount is needed to enter Proposal sent."
+        await pilot.press(*"12k")
+        await settle(pilot)
+        assert error(form) == ""
+        await pilot.press("ctrl+s")
+        assert error(form) == "Amount: '12k' is not an amount."
+        await pilot.press("backspace")
+        await pilot.press(*"000")
+        await settle(pilot)
+        assert error(form) == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert stage_of(ws, deal_id) == "proposal"
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_a_lost_reason_s_error_goes_once_a_reason_is_chosen(ws: Workspace) -> None:
+    add_deal(ws, "Acme pilot")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await move_to(pilot, ws, "contacted", "lost")
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        await pilot.press("ctrl+s")
+        assert "Lost reason is needed" in str(form.query_one("#gate-error").render())
+        form.query_one("#gate-lost_reason", Select).value = "other"
+        await settle(pilot)
+        assert str(form.query_one("#gate-error").render()) == ""
+        await pilot.press("ctrl+s")
+        assert "Note on why it was lost is needed" in str(
+            form.query_one("#gate-error").render()
+        )
+        assert form.focused is form.query_one("#gate-lost_note", Input)
+
+    on_board(CrmApp(ws), scenario)
