@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from sqlmodel import col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, TabbedContent
 from textual.widgets._footer import FooterKey
+from textual_plotext import PlotextPlot
 from typer.testing import CliRunner
 
 from crm_tui.cli import app as cli
@@ -99,6 +102,40 @@ def test_the_screen_shows_the_json_s_numbers(
         assert screen.report.overall.win_rate.won == 1
         await pilot.press("escape")
         assert not isinstance(pilot.app.screen, ReportsScreen)
+
+    drive(ws, scenario)
+
+
+def chart(pilot: Pilot[None], name: str) -> str:
+    """What a chart draws, as plain text (its axes' labels among it)."""
+    plot = pilot.app.screen.query_one(f"#reports-{name}", PlotextPlot)
+    return Text.from_ansi(plot.plt.build()).plain
+
+
+def test_charts_count_in_whole_numbers_from_zero_and_an_empty_period_says_so(
+    ws: Workspace,
+) -> None:
+    # Found by a newcomer: the funnel's axis read 7.2, 14.5, 21.8, and an
+    # empty period drew axes from -1.00 to 1.00.
+    build_february(ws)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("R")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ReportsScreen) and screen.report is not None
+        for name in ("funnel", "weekly"):
+            assert screen.query_one(f"#reports-{name}").display
+            drawn = chart(pilot, name)
+            assert not re.search(r"\d\.\d", drawn), drawn
+            assert "-1" not in drawn and re.search(r"\b0\b", drawn), drawn
+        await pilot.press("p", "left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert screen.report.overall.conversion_by_stage[0].reached == 0
+        for name in ("funnel", "weekly"):
+            assert not screen.query_one(f"#reports-{name}").display
+            empty = text(pilot, f"#reports-{name}-empty")
+            assert "in this period: nothing to chart." in empty
 
     drive(ws, scenario)
 
