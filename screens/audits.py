@@ -93,6 +93,9 @@ class MergeScreen(ModalScreen[tuple[int, int, set[str]] | None]):
                 "m merges · esc cancels",
                 id="merge-help",
             )
+        # Its own footer: the audits' footer under it offers keys (tabs,
+        # lists) that do nothing while the merge is being chosen.
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._fill()
@@ -175,6 +178,9 @@ class AuditsScreen(CrmScreen[None]):
             id="audit-next-tab",
         ),
         Binding("m", "merge", "Merge pair", id="audit-merge"),
+        # m merges on the duplicates tab only; on another tab it must do
+        # nothing rather than fall through to the app's m (My leads).
+        Binding("m", "nothing", show=False, id="audit-merge-elsewhere"),
         Binding("u", "undo", "Undo last merge", id="audit-undo"),
         Binding("r", "refresh", "Re-run", id="audit-refresh"),
         Binding("escape", "back", "Back", id="audit-back"),
@@ -271,8 +277,22 @@ class AuditsScreen(CrmScreen[None]):
 
     # Merging -----------------------------------------------------------
 
+    def _on_duplicates(self) -> bool:
+        return self.query_one(TabbedContent).active == "tab-duplicates"
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "merge":
+            # Hidden elsewhere: the pair it merges is not on screen there.
+            return not self.is_mounted or self._on_duplicates()
+        return True
+
+    def action_nothing(self) -> None:
+        """Take m on a tab where there is nothing to merge."""
+
     def action_merge(self) -> None:
         """Choose how to merge the highlighted pair."""
+        if not self._on_duplicates():
+            return
         table = self._table("duplicates")
         if table.row_count == 0:
             self.notify("No duplicates to merge.")
@@ -354,3 +374,4 @@ class AuditsScreen(CrmScreen[None]):
     def _focus_tab_table(self, event: TabbedContent.TabActivated) -> None:
         table = event.pane.query(DataTable).first()
         table.focus()
+        self.refresh_bindings()  # m shows on the duplicates tab only

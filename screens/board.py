@@ -7,7 +7,8 @@ and the next page when the focus nears the end of what is loaded. A board of
 50,000 open deals mounts a few dozen card widgets, not 50,000.
 
 A move that lacks what its stage needs opens a small form asking for exactly
-that and then moves; cancelling it leaves the card where it was.
+that and then moves; cancelling it leaves the card where it was. A move
+that reopens a lost deal, clearing its lost reason, is confirmed first.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from crm_tui.errors import CrmError
+from crm_tui.models import Deal
 from crm_tui.process import Stage
 from crm_tui.queries.deals import (
     CARD_PAGE,
@@ -50,7 +52,7 @@ from crm_tui.storage import READ_ONLY
 from crm_tui.workspace import Workspace
 from screens.base import CrmScreen
 from screens.footer import KeyFooter
-from screens.forms import GateForm, Picker
+from screens.forms import Confirm, GateForm, Picker
 
 # Fetch the next page while this many loaded cards are still below the focus.
 LOAD_AHEAD = 3
@@ -361,6 +363,21 @@ class MoveNeedsMore(Message):
         self.stage = stage
         self.needs = needs
         self.given = given
+
+
+class ReopenAsked(Message):
+    """A move would take a deal out of Closed lost into an open stage, which
+    clears its lost reason; ``cleared`` says what that reason is (None when
+    it had none, and the move needs no asking)."""
+
+    def __init__(
+        self, deal_id: int, title: str, stage: Stage, cleared: str | None
+    ) -> None:
+        super().__init__()
+        self.deal_id = deal_id
+        self.title = title
+        self.stage = stage
+        self.cleared = cleared
 
 
 class MoveFailed(Message):
@@ -736,7 +753,48 @@ class BoardScreen(CrmScreen[None]):
             return
         self._busy = True
         self._moving_from = card.stage
-        self._move_card(card.id, stage, given)
+        process = self._ws.process
+        target = process.stage(stage)
+        if process.stage(card.stage).closed == "lost" and not target.closed:
+            # Reopening clears the lost reason (the service does, so the
+            # reason never describes an open deal): the rep is asked first.
+            self._read_lost_reason(card.id, card.title, target)
+        else:
+            self._move_card(card.id, stage, given)
+
+    @work(thread=True, exit_on_error=False, group="move")
+    def _read_lost_reason(self, deal_id: int, title: str, stage: Stage) -> None:
+        with self._ws.read() as session:
+            deal = session.get(Deal, deal_id)
+            reason = deal.lost_reason if deal is not None else None
+            note = deal.lost_note if deal is not None else None
+        cleared = None
+        if reason:
+            try:
+                cleared = self._ws.process.lost_reason(reason).label
+            except CrmError:
+                cleared = reason  # a reason the process no longer lists
+        if note:
+            cleared = f"{cleared}: {note}" if cleared else note
+        self.post_message(ReopenAsked(deal_id, title, stage, cleared))
+
+    def on_reopen_asked(self, message: ReopenAsked) -> None:
+        if message.cleared is None:
+            self._move_card(message.deal_id, message.stage.key, {})
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._move_card(message.deal_id, message.stage.key, {})
+            else:
+                self._busy = False
+                self.notify("Not moved.", severity="information")
+
+        question = (
+            f"Reopen “{message.title}” in {message.stage.name}? Its lost reason "
+            f"({message.cleared}) will be cleared; the history keeps it."
+        )
+        self.app.push_screen(Confirm(question), answered)
 
     @work(thread=True, exit_on_error=False, group="move")
     def _move_card(self, deal_id: int, stage: str, given: dict[str, str]) -> None:

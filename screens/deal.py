@@ -124,7 +124,10 @@ class DealScreen(CrmScreen[None]):
             ("Close date", deal.close_on),
             (
                 "Next meeting",
-                when(deal.next_meeting_at, mine, now) if deal.next_meeting_at else None,
+                # A closed deal has no next step, whatever it had booked.
+                when(deal.next_meeting_at, mine, now)
+                if deal.next_meeting_at and not stage.closed
+                else None,
             ),
             ("Lost reason", deal.lost_reason),
             ("Lost note", deal.lost_note),
@@ -136,7 +139,10 @@ class DealScreen(CrmScreen[None]):
                 fields.add_row(label, str(value))
         self.query_one("#deal-fields", Static).update(fields)
         tasks = Text("\nOpen tasks\n", style="bold")
-        if not detail.open_tasks:
+        if stage.closed and not detail.open_tasks:
+            # Closing a deal closes its tasks: nothing is missing.
+            tasks.append(f"none: the deal is {stage.name.lower()}", style="dim")
+        elif not detail.open_tasks:
             tasks.append("⚠ none: this deal has no next step", style="yellow")
         for task in detail.open_tasks:
             tasks.append(f"{when(task.due_at, mine, now)}  {task.title}\n", style="")

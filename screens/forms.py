@@ -56,6 +56,8 @@ class GateForm(ModalScreen[dict[str, str] | None]):
         # Whether the form asked for a lost note of its own accord (for the
         # reason chosen), and so drops it when another reason is chosen.
         self._note_added = False
+        # The field the error shown is about, until its value changes.
+        self._error_field: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="gate-box", classes="modal-box") as box:
@@ -103,8 +105,21 @@ class GateForm(ModalScreen[dict[str, str] | None]):
     def _submitted(self) -> None:
         self.action_submit()
 
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        self._clear_error(event.input.id)
+
+    def _clear_error(self, widget_id: str | None) -> None:
+        """Take the error away once the field it is about changes: left
+        standing, it reads as if the new value were refused too. The next
+        move checks every field again."""
+        if self._error_field is not None and widget_id == f"gate-{self._error_field}":
+            self._error_field = None
+            self.query_one("#gate-error", Static).update("")
+
     @on(Select.Changed)
     def _chosen(self, event: Select.Changed) -> None:
+        self._clear_error(event.select.id)
         if event.value is Select.NULL:
             return
         if event.select.id == "gate-lost_reason":
@@ -135,6 +150,7 @@ class GateForm(ModalScreen[dict[str, str] | None]):
             self.needs.remove(asked[0])
             self.query("#gate-label-lost_note, #gate-lost_note").remove()
             self._note_added = False
+            self._clear_error("gate-lost_note")
 
     def action_submit(self) -> None:
         """Check every value here, so a typo is fixed in place: the form
@@ -158,6 +174,7 @@ class GateForm(ModalScreen[dict[str, str] | None]):
         self.dismiss(values)
 
     def _error(self, field: str, text: str) -> None:
+        self._error_field = field
         self.query_one("#gate-error", Static).update(text)
         self.query_one(f"#gate-{field}").focus()
 
@@ -191,6 +208,8 @@ class Picker(ModalScreen[str | None]):
                 *(Option(label, id=key) for key, label in self._options),
                 id="picker-options",
             )
+        # Its own footer, so the keys shown are the ones that work here.
+        yield KeyFooter()
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -202,7 +221,8 @@ class Picker(ModalScreen[str | None]):
 
 
 class Confirm(ModalScreen[bool]):
-    """A yes/no question about an action that changes many records.
+    """A yes/no question before an action that changes many records or
+    clears what was recorded.
 
     | Key(s) | Description |
     | :- | :- |
@@ -224,6 +244,7 @@ class Confirm(ModalScreen[bool]):
             box.border_title = "Confirm"
             box.border_subtitle = "y yes · n no"
             yield Static(self._question, id="confirm-question")
+        yield KeyFooter()
 
     def action_answer(self, yes: bool) -> None:
         """Answer the question."""

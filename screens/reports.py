@@ -28,6 +28,9 @@ from screens.footer import KeyFooter
 
 # The period lengths "p" steps through, in days.
 LENGTHS = (7, 30, 90, 365)
+
+# At most this many ticks on a count axis, so their labels never crowd.
+MOST_TICKS = 6
 SPLIT_CYCLE: tuple[Split | None, ...] = (None, *SPLITS)
 
 
@@ -45,6 +48,14 @@ def pct(value: float | None) -> str:
 
 def num(value: float | None, unit: str = "") -> str:
     return "—" if value is None else f"{value:.1f}{unit}"
+
+
+def count_ticks(top: int) -> list[int]:
+    """Whole-number ticks from 0 past ``top``: counts are never fractions,
+    and none is below zero (plotext would put ticks at 7.2, 14.5, … or
+    spread an all-zero axis from -1 to 1)."""
+    step = max(1, -(-top // (MOST_TICKS - 1)))
+    return list(range(0, top + step, step)) if top > 0 else [0, 1]
 
 
 def summary_rows(found: Figures) -> list[tuple[str, str, str]]:
@@ -122,7 +133,13 @@ class ReportsScreen(CrmScreen[None]):
                     )
                 with Vertical(classes="reports-column"):
                     yield PlotextPlot(id="reports-funnel", classes="panel")
+                    yield Static(
+                        "", id="reports-funnel-empty", classes="panel chart-empty"
+                    )
                     yield PlotextPlot(id="reports-weekly", classes="panel")
+                    yield Static(
+                        "", id="reports-weekly-empty", classes="panel chart-empty"
+                    )
             yield DataTable(id="reports-groups", cursor_type="row", classes="panel")
         yield KeyFooter()
 
@@ -133,8 +150,11 @@ class ReportsScreen(CrmScreen[None]):
         stages = self.query_one("#reports-stages", DataTable)
         stages.border_title = "Stages"
         stages.add_columns("Stage", "Reached", "→ next", "Avg days")
-        self.query_one("#reports-funnel", PlotextPlot).border_title = "Funnel"
-        self.query_one("#reports-weekly", PlotextPlot).border_title = "Weekly"
+        for chart, title in (("funnel", "Funnel"), ("weekly", "Weekly")):
+            self.query_one(f"#reports-{chart}", PlotextPlot).border_title = title
+            empty = self.query_one(f"#reports-{chart}-empty", Static)
+            empty.border_title = title
+            empty.display = False
         self.query_one("#reports-groups", DataTable).display = False
         self._reload()
 
@@ -194,10 +214,16 @@ class ReportsScreen(CrmScreen[None]):
         reached = [s.reached for s in steps]
         if steps:
             reached.append(steps[-1].advanced)
+        if not self._chart_shown("funnel", any(reached), "No deals were created"):
+            return
         names = {s.key: s.name for s in self._ws.process.stages}
         labels = [names.get(key, key)[:16] for key in report.funnel]
         # plotext draws the first bar at the bottom; a funnel starts at the top.
         plt.bar(labels[::-1], reached[::-1], orientation="horizontal", width=0.5)
+        # The bars lie down, so the counts run along the x axis.
+        ticks = count_ticks(max(reached))
+        plt.xlim(0, ticks[-1])
+        plt.xticks([float(t) for t in ticks], [str(t) for t in ticks])
         plt.title("Deals created in the period, by furthest stage reached")
         plot.refresh()
 
@@ -207,17 +233,34 @@ class ReportsScreen(CrmScreen[None]):
         plt.clear_data()
         labels = [week.start.strftime("%d %b") for week in report.weekly]
         xs = [float(n) for n in range(1, len(labels) + 1)]
-        for name, series in (
+        lines = (
             ("leads", [week.leads for week in report.weekly]),
             ("won", [week.won for week in report.weekly]),
             ("lost", [week.lost for week in report.weekly]),
-        ):
+        )
+        top = max((max(series, default=0) for _, series in lines), default=0)
+        if not self._chart_shown("weekly", top > 0, "No leads came and no deal closed"):
+            return
+        for name, series in lines:
             plt.plot(xs, series, label=name, marker="braille")
         # Every week's date would crowd the axis on a long period.
         step = max(1, len(xs) // 6)
         plt.xticks(xs[::step], labels[::step])
+        ticks = count_ticks(top)
+        plt.ylim(0, ticks[-1])
+        plt.yticks([float(t) for t in ticks], [str(t) for t in ticks])
         plt.title("Leads, won and lost deals per week")
         plot.refresh()
+
+    def _chart_shown(self, chart: str, anything: bool, nothing: str) -> bool:
+        """Show ``chart``, or in its place a line saying there is nothing to
+        chart (an empty plot is an axis from -1 to 1 that reads as data)."""
+        self.query_one(f"#reports-{chart}", PlotextPlot).display = anything
+        empty = self.query_one(f"#reports-{chart}-empty", Static)
+        empty.display = not anything
+        if not anything:
+            empty.update(f"{nothing} in this period: nothing to chart.")
+        return anything
 
     def _show_groups(self, report: Report) -> None:
         table = self.query_one("#reports-groups", DataTable)

@@ -16,7 +16,7 @@ from crm_tui.clock import FixedClock
 from crm_tui.models import Deal, Event, Task
 from crm_tui.open import open_workspace
 from crm_tui.queries.deals import CARD_PAGE
-from crm_tui.services.deals import create_deal
+from crm_tui.services.deals import create_deal, move_deal
 from crm_tui.workspace import Workspace
 from screens.app import CrmApp
 from screens.board import BoardScreen, CardList, StageColumn
@@ -601,3 +601,143 @@ def test_stalled_deals_move_to_nurture_only_after_review(
     asyncio.run(run())
     moved = {stage_of(ws, quiet), stage_of(ws, other)}
     assert moved == {"nurture", "contacted"}
+
+
+def test_a_closed_deal_shows_no_next_step_on_its_card_or_its_page(
+    ws: Workspace,
+) -> None:
+    # Lost deals showed "▸ Mar 10 Meeting with the buyer" from the meeting
+    # they had booked while open, on the card and on the deal's page.
+    deal_id = add_deal(
+        ws, "Acme pilot", "discovery", next_meeting_at="2026-03-10 10:00"
+    )
+    move_deal(ws, deal_id, "lost", {"lost_reason": "price"})
+    lost = [s.key for s in ws.process.stages].index("lost")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        for _ in range(lost):
+            await pilot.press("l")
+        card = column(pilot, "lost").body.lines_of(0)
+        assert "Acme pilot" in card
+        assert "▸" not in card and "Meeting" not in card
+        await pilot.press("enter")
+        await settle(pilot)
+        app = pilot.app
+        assert isinstance(app, CrmApp) and isinstance(app.screen, DealScreen)
+        fields = shown(app, "#deal-fields")
+        assert "Lost reason" in fields and "Next meeting" not in fields
+        tasks = shown(app, "#deal-tasks")
+        assert "none: the deal is closed lost" in tasks
+        assert "no next step" not in tasks
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_reopening_a_lost_deal_asks_first_and_the_history_keeps_its_reason(
+    ws: Workspace,
+) -> None:
+    # Moving a lost deal to Nurture cleared its lost reason and note at
+    # once, without a word.
+    deal_id = add_deal(ws, "Acme pilot")
+    move_deal(
+        ws, deal_id, "lost", {"lost_reason": "other", "lost_note": "Budget frozen"}
+    )
+    lost = [s.key for s in ws.process.stages].index("lost")
+
+    def lost_reason() -> tuple[str, str | None, str | None]:
+        with ws.read() as session:
+            deal = session.get(Deal, deal_id)
+            assert deal is not None
+            return deal.stage, deal.lost_reason, deal.lost_note
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, CrmApp)
+        for _ in range(lost):
+            await pilot.press("l")
+        await move_to(pilot, ws, "lost", "nurture")
+        assert isinstance(app.screen, Confirm)
+        assert (
+            shown(app, "#confirm-question").split()
+            == (
+                "Reopen “Acme pilot” in Nurture? Its lost reason (Other: Budget "
+                "frozen) will be cleared; the history keeps it."
+            ).split()
+        )
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, BoardScreen)
+        assert lost_reason() == ("lost", "other", "Budget frozen")
+        assert titles(pilot, "lost") == ["Acme pilot"]
+        await move_to(pilot, ws, "lost", "nurture")
+        await pilot.press("y")
+        await settle(pilot)
+        assert lost_reason() == ("nurture", None, None)
+        assert titles(pilot, "nurture") == ["Acme pilot"]
+
+    on_board(CrmApp(ws), scenario)
+    with ws.read() as session:
+        reopened = session.exec(
+            select(Event).where(
+                Event.entity == "deal",
+                Event.entity_id == deal_id,
+                Event.action == "moved",
+            )
+        ).all()[-1]
+    assert reopened.changes["stage"] == ["lost", "nurture"]
+    assert reopened.changes["lost_reason"] == ["other", None]
+    assert reopened.changes["lost_note"] == ["Budget frozen", None]
+
+
+def test_a_field_s_error_goes_once_the_field_is_corrected(ws: Workspace) -> None:
+    # "Amount: '12k' is not an amount." stayed under the field after it was
+    # corrected to 12000, as if that were refused too.
+    deal_id = add_deal(
+        ws, "Acme pilot", "qualified_opportunity", decision_on="2026-05-01"
+    )
+
+    def error(form: GateForm) -> str:
+        return str(form.query_one("#gate-error").render())
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("l", "l", "greater_than_sign")
+        await settle(pilot)
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        await pilot.press("ctrl+s")
+        assert error(form) == "Amount is needed to enter Proposal sent."
+        await pilot.press(*"12k")
+        await settle(pilot)
+        assert error(form) == ""
+        await pilot.press("ctrl+s")
+        assert error(form) == "Amount: '12k' is not an amount."
+        await pilot.press("backspace")
+        await pilot.press(*"000")
+        await settle(pilot)
+        assert error(form) == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert stage_of(ws, deal_id) == "proposal"
+
+    on_board(CrmApp(ws), scenario)
+
+
+def test_a_lost_reason_s_error_goes_once_a_reason_is_chosen(ws: Workspace) -> None:
+    add_deal(ws, "Acme pilot")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await move_to(pilot, ws, "contacted", "lost")
+        form = pilot.app.screen
+        assert isinstance(form, GateForm)
+        await pilot.press("ctrl+s")
+        assert "Lost reason is needed" in str(form.query_one("#gate-error").render())
+        form.query_one("#gate-lost_reason", Select).value = "other"
+        await settle(pilot)
+        assert str(form.query_one("#gate-error").render()) == ""
+        await pilot.press("ctrl+s")
+        assert "Note on why it was lost is needed" in str(
+            form.query_one("#gate-error").render()
+        )
+        assert form.focused is form.query_one("#gate-lost_note", Input)
+
+    on_board(CrmApp(ws), scenario)

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from sqlmodel import col, select
 from textual.pilot import Pilot
 from textual.widgets import DataTable, TabbedContent
+from textual.widgets._footer import FooterKey
+from textual_plotext import PlotextPlot
 from typer.testing import CliRunner
 
 from crm_tui.cli import app as cli
@@ -42,6 +46,11 @@ def drive(ws: Workspace, scenario: Callable[[Pilot[None]], Awaitable[None]]) -> 
 def text(pilot: Pilot[None], selector: str) -> str:
     assert isinstance(pilot.app, CrmApp)
     return shown(pilot.app, selector)
+
+
+def footer_keys(pilot: Pilot[None]) -> dict[str, str]:
+    """The keys the screen on top offers, by key."""
+    return {k.keys: k.description for k in screen_keys(pilot.app.screen)}
 
 
 def cells(table: DataTable[object]) -> list[list[str]]:
@@ -97,6 +106,40 @@ def test_the_screen_shows_the_json_s_numbers(
     drive(ws, scenario)
 
 
+def chart(pilot: Pilot[None], name: str) -> str:
+    """What a chart draws, as plain text (its axes' labels among it)."""
+    plot = pilot.app.screen.query_one(f"#reports-{name}", PlotextPlot)
+    return Text.from_ansi(plot.plt.build()).plain
+
+
+def test_charts_count_in_whole_numbers_from_zero_and_an_empty_period_says_so(
+    ws: Workspace,
+) -> None:
+    # Found by a newcomer: the funnel's axis read 7.2, 14.5, 21.8, and an
+    # empty period drew axes from -1.00 to 1.00.
+    build_february(ws)
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("R")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ReportsScreen) and screen.report is not None
+        for name in ("funnel", "weekly"):
+            assert screen.query_one(f"#reports-{name}").display
+            drawn = chart(pilot, name)
+            assert not re.search(r"\d\.\d", drawn), drawn
+            assert "-1" not in drawn and re.search(r"\b0\b", drawn), drawn
+        await pilot.press("p", "left_square_bracket", "left_square_bracket")
+        await settle(pilot)
+        assert screen.report.overall.conversion_by_stage[0].reached == 0
+        for name in ("funnel", "weekly"):
+            assert not screen.query_one(f"#reports-{name}").display
+            empty = text(pilot, f"#reports-{name}-empty")
+            assert "in this period: nothing to chart." in empty
+
+    drive(ws, scenario)
+
+
 def test_merge_and_undo_from_the_audits(ws: Workspace) -> None:
     ids = seed(ws, [*CLEAN_PEOPLE, ("Maria G.", "Globex", "maria@globex.com", "+1212")])
 
@@ -128,6 +171,43 @@ def test_merge_and_undo_from_the_audits(ws: Workspace) -> None:
         with ws.read() as session:
             names = session.exec(select(Lead.name).order_by(col(Lead.id))).all()
             assert names[0] == "Maria Garcia" and names[-1] == "Maria G."
+
+    drive(ws, scenario)
+
+
+def test_m_merges_only_on_the_duplicates_tab_and_the_merge_shows_its_own_keys(
+    ws: Workspace,
+) -> None:
+    # Found by a newcomer: m on the field usage tab opened a merge of a pair
+    # not on screen, and the merge dialog's footer offered i Inbox and
+    # B Breaches, which do nothing there.
+    ids = seed(ws, [*CLEAN_PEOPLE, ("Maria G.", "Globex", "maria@globex.com", "+1212")])
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        await pilot.press("A")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, AuditsScreen)
+        await pilot.press("]", "]", "]")
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "tab-usage"
+        assert "m" not in footer_keys(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        await pilot.press("]")
+        await settle(pilot)
+        assert footer_keys(pilot)["m"] == "Merge pair"
+        await pilot.press("m")
+        await settle(pilot)
+        merge = pilot.app.screen
+        assert isinstance(merge, MergeScreen)
+        assert f"Merge #{ids[-1]} Maria G. into #{ids[0]}" in text(
+            pilot, "#merge-title"
+        )
+        footer = [key.description for key in merge.query(FooterKey)]
+        assert footer[:4] == ["Take other value", "Swap survivor", "Merge", "Cancel"]
+        assert not {"Inbox", "Breaches", "My leads"} & set(footer)
 
     drive(ws, scenario)
 

@@ -151,16 +151,21 @@ def with_next_steps(
     touches = last_activity(session, ids)
     done = []
     for card in cards:
+        stage = process.stage(card.stage)
         title, due = steps.get(card.id, (None, None))
         meeting = card.next_meeting_at
         if meeting is not None and meeting > now and (due is None or due <= now):
             # A booked meeting with the buyer is a next step too.
             title, due = "Meeting with the buyer", meeting
+        if stage.closed:
+            # A closed deal sells no more: the meeting it booked while open
+            # (or a task left behind) is not a step anyone will take.
+            title, due = None, None
         touch = max(
             [t for t in (card.stage_entered_at, touches.get(card.id)) if t is not None]
         )
         flags = deal_flags(
-            process.stage(card.stage),
+            stage,
             next_step_at=due if due is not None and due > now else None,
             decision_on=card.decision_on,
             last_touch=touch,
