@@ -11,6 +11,7 @@ neutralization (OWASP's "CSV injection" advice).
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -36,7 +37,13 @@ def safe_cell(value: object) -> str:
     """A value as a spreadsheet cell that is never run as a formula."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
+    if isinstance(value, dict | list):
+        # A lead's extras, as JSON: the columns its import kept travel on
+        # into the next import (which reads the "extra" column back).
+        if not value:
+            return ""
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    elif isinstance(value, datetime):
         text = value.isoformat(sep=" ", timespec="seconds")
     elif isinstance(value, date | Decimal | int | float | bool):
         # Numbers are numbers: -5 stays a number, not a quoted string.
@@ -66,7 +73,7 @@ LEAD_COLUMNS = (
     "id name first_name last_name company title email phone phone_ext mobile "
     "mobile_ext source country state city postal_code street website industry "
     "territory language segment product_interest status bucket reason revisit_on "
-    "sla_due_at first_response_at created_at updated_at external_id"
+    "sla_due_at first_response_at created_at updated_at external_id extra"
 ).split()
 DEAL_COLUMNS = (
     "id title kind stage amount currency product close_on decision_on "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from crm_tui.cli import app
@@ -51,7 +51,7 @@ def test_crm_export_leads_with_bom(
         ["--db", str(db_path), "--user", "alex", "export", "leads", str(out), "--bom"],
     )
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.strip() == f"Wrote 1 leads to {out}."
+    assert result.stdout.strip() == f"Wrote 1 lead to {out}."
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with out.open(newline="", encoding="utf-8-sig") as f:
@@ -74,3 +74,34 @@ def test_crm_export_leads_with_bom(
         app, ["--db", str(db_path), "--user", "alex", "export", "people", str(deals)]
     )
     assert result.exit_code == 1 and "not 'people'" in result.stderr
+
+
+def test_an_export_imported_into_another_database_keeps_ids_and_extras(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    from crm_tui.export import export_table
+    from crm_tui.importing.leads import import_leads
+    from crm_tui.models import Lead
+    from crm_tui.open import open_workspace
+
+    first = tmp_path / "hubspot.csv"
+    first.write_text(
+        "Contact ID,First Name,Last Name,Email,Lifecycle Stage\n"
+        "CONT-1,Ana,Lima,ana@example.org,Lead\n",
+        encoding="utf-8",
+    )
+    import_leads(ws, first)
+    exported = tmp_path / "leads.csv"
+    with ws.read() as session:
+        assert export_table(session, "leads", exported) == 1
+
+    other = open_workspace(str(tmp_path / "other.db"), "alex", ws.clock)
+    other.identify()
+    import_leads(other, exported)
+    with other.read() as session:
+        [lead] = session.exec(select(Lead)).all()
+    other.engine.dispose()
+    # The ID from the CRM it first came from, not the first database's row id.
+    assert lead.external_id == "CONT-1"
+    assert lead.extra["Lifecycle Stage"] == "Lead"
+    assert "extra" not in lead.extra and "external_id" not in lead.extra

@@ -51,7 +51,7 @@ def test_common_export_headers(column: str, field: str) -> None:
 
 
 def test_lead_fields() -> None:
-    assert len(LEAD_FIELDS) == 27
+    assert len(LEAD_FIELDS) == 28
     assert {
         "product_interest",
         "lead_status",

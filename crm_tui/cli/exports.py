@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crm_tui.cli.common import workspace
+from crm_tui.cli.common import counted, workspace
 
 
 def export(
@@ -28,4 +28,4 @@ def export(
     ws = workspace(ctx)
     with ws.read() as session:
         count = export_table(session, table, file, bom)
-    typer.echo(f"Wrote {count} {table} to {file}.")
+    typer.echo(f"Wrote {counted(count, table.removesuffix('s'))} to {file}.")

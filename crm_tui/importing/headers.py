@@ -40,6 +40,7 @@ LeadField = Literal[
     "segment",
     "lead_status",
     "company_domain",
+    "extra_json",
 ]
 LEAD_FIELDS: Final[tuple[str, ...]] = get_args(LeadField)
 
@@ -165,6 +166,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     # HubSpot exports a contact's company as its web domain only. A row
     # takes it as its company when it names none and as its website when
     # it has none (crm_tui.importing.rows); otherwise it is kept as extra.
+    # Our own export's extras, one JSON object a lead (crm_tui.export).
+    "extra_json": ("Extra",),
     "company_domain": (
         "Associated Company Domain",
         "Company Domain Name",
@@ -221,13 +224,17 @@ def map_headers(
     for index, name in forced.items():
         if name is not None:
             fields[index] = name
-    for index, column in enumerate(header):
-        if index in forced or index in fields:
-            continue
-        name = _BY_KEY.get(header_key(column))
-        if name is not None and name not in taken:
-            fields[index] = name
-            taken.add(name)
+    # A column named as the field itself claims it first: in our own export,
+    # "external_id" is the lead's ID in its first CRM, and "id" only ours.
+    own_names = {header_key(name): name for name in LEAD_FIELDS}
+    for by_key in (own_names, _BY_KEY):
+        for index, column in enumerate(header):
+            if index in forced or index in fields:
+                continue
+            name = by_key.get(header_key(column))
+            if name is not None and name not in taken:
+                fields[index] = name
+                taken.add(name)
     extras = {
         index: column.strip() or f"column {index + 1}"
         for index, column in enumerate(header)

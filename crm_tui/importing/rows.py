@@ -6,6 +6,7 @@ deals with what comes back.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
@@ -130,6 +131,8 @@ def parse_row(
         lead["external_id"] = found["external_id"]
     if "lead_status" in found:
         extra.setdefault("Lead status in source", found["lead_status"])
+    if "extra_json" in found:
+        _merge_extras(found["extra_json"], extra)
     if not lead.get("name"):
         label = (
             lead.get("company")
@@ -196,6 +199,20 @@ def _contact_points(found: dict[str, str], lead: dict[str, Any], default: str) -
         mobile = normalize_phone(found["mobile"], region, default)
         ext = mobile.extension or _extension(found.get("mobile_ext"))
         lead["mobile"], lead["mobile_ext"] = mobile.e164, ext
+
+
+def _merge_extras(text: str, extra: dict[str, Any]) -> None:
+    """The extras a crm-tui export wrote as one JSON object, back as the
+    lead's extras; anything else in that column is kept as it is."""
+    try:
+        found = json.loads(text)
+    except ValueError:
+        found = None
+    if not isinstance(found, dict):
+        extra.setdefault("Extra", text)
+        return
+    for key, value in found.items():
+        extra.setdefault(str(key), value if isinstance(value, str) else str(value))
 
 
 def _extension(text: str | None) -> str | None:
