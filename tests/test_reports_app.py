@@ -57,6 +57,14 @@ def cells(table: DataTable[object]) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(n)] for n in range(table.row_count)]
 
 
+async def open_audits(pilot: Pilot[None]) -> AuditsScreen:
+    await pilot.press("A")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, AuditsScreen)
+    return screen
+
+
 def test_the_screen_shows_the_json_s_numbers(
     ws: Workspace, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -144,10 +152,7 @@ def test_merge_and_undo_from_the_audits(ws: Workspace) -> None:
     ids = seed(ws, [*CLEAN_PEOPLE, ("Maria G.", "Globex", "maria@globex.com", "+1212")])
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("A")
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, AuditsScreen)
+        screen = await open_audits(pilot)
         [row] = cells(screen.query_one("#audit-duplicates", DataTable))
         assert row == [f"#{ids[0]}", f"#{ids[-1]}", "same e-mail maria@globex.com"]
         await pilot.press("m")
@@ -184,10 +189,7 @@ def test_m_merges_only_on_the_duplicates_tab_and_the_merge_shows_its_own_keys(
     ids = seed(ws, [*CLEAN_PEOPLE, ("Maria G.", "Globex", "maria@globex.com", "+1212")])
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("A")
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, AuditsScreen)
+        screen = await open_audits(pilot)
         await pilot.press("]", "]", "]")
         await settle(pilot)
         assert screen.query_one(TabbedContent).active == "tab-usage"
@@ -220,10 +222,7 @@ def test_audit_tabs_switch_from_the_table_and_usage_names_fields_as_reps_do(
     seed(ws, CLEAN_PEOPLE)
 
     async def scenario(pilot: Pilot[None]) -> None:
-        await pilot.press("A")
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, AuditsScreen)
+        screen = await open_audits(pilot)
         tabs = screen.query_one(TabbedContent)
         await pilot.press("tab")  # into the table, where left and right scroll
         assert screen.focused is screen.query_one("#audit-duplicates", DataTable)
