@@ -284,6 +284,10 @@ class LeadScreen(TriageActions[bool]):
             return
         lead = self._detail.lead
         started = {key: getattr(lead, key) for key in BASIC_FIELDS}
+        if lead.phone and lead.phone_ext:
+            # The extension is part of what the rep edits: a new number
+            # without one drops the old number's.
+            started["phone"] = f"{lead.phone} x{lead.phone_ext}"
         version = lead.version
 
         def save(changes: dict[str, Any] | None) -> None:

@@ -234,3 +234,30 @@ def test_a_bad_phone_keeps_the_form_open_with_everything_typed(
         "Acme",
         "+14155550100",
     )
+
+
+def test_the_phone_is_edited_with_its_extension(ws: Workspace) -> None:
+    [lead_id] = add_leads(ws, 1, phone="+14155550123", phone_ext="204")
+
+    async def scenario(pilot: Pilot[None]) -> None:
+        app, form = await open_edit(pilot)
+        # Shown whole, so a save that leaves the phone alone keeps it.
+        assert form.query_one("#edit-phone", Input).value == "+14155550123 x204"
+        await type_into(pilot, "phone", "+1 415 555 0199 x12")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, LeadScreen)
+
+    drive(CrmApp(ws, live=False), scenario)
+    saved = lead(ws, lead_id)
+    assert (saved.phone, saved.phone_ext) == ("+14155550199", "12")
+
+
+def test_a_new_number_without_an_extension_drops_the_old_ones(
+    ws: Workspace,
+) -> None:
+    [lead_id] = add_leads(ws, 1, phone="+14155550123", phone_ext="204")
+    version = lead(ws, lead_id).version
+    edit_lead(ws, lead_id, version=version, changes={"phone": "+1 415 555 0177"})
+    saved = lead(ws, lead_id)
+    assert (saved.phone, saved.phone_ext) == ("+14155550177", None)

@@ -4,7 +4,7 @@ way an import reads them, each problem naming its field."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from crm_tui.errors import CrmError, FieldNotValid
 from crm_tui.normalize import (
@@ -62,6 +62,20 @@ BASIC_FIELDS = (
 )
 
 
+T = TypeVar("T")
+
+
+def _fitted(field: str, normal: Callable[[str], T], typed: str | None) -> T | None:
+    """``typed`` normalized, or ``FieldNotValid`` naming ``field``."""
+    if not typed:
+        return None
+    try:
+        return normal(typed)
+    except InvalidValue as error:
+        message = str(error).rstrip(".").capitalize()
+        raise FieldNotValid(field, message + ".") from error
+
+
 def clean_lead_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     """The changed fields as stored (trimmed, e-mail and phone normalized,
     the e-mail's match key alongside); ``FieldNotValid`` names the first
@@ -72,18 +86,16 @@ def clean_lead_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     values = {key: clean(value) for key, value in changes.items()}
     if "name" in values and values["name"] is None:
         raise FieldNotValid("name", "A lead needs a name.")
-    normalizers: tuple[tuple[str, Callable[[str], str]], ...] = (
-        ("email", normalize_email),
-        ("phone", lambda text: normalize_phone(text, None).e164),
-    )
-    for field, normal in normalizers:
-        typed = values.get(field)
-        if typed:
-            try:
-                values[field] = normal(typed)
-            except InvalidValue as error:
-                message = str(error).rstrip(".").capitalize()
-                raise FieldNotValid(field, message + ".") from error
+    typed = values.get("email")
+    if typed:
+        values["email"] = _fitted("email", normalize_email, typed)
+    if "phone" in values:
+        # A number and its extension go together: "+1 415 555 0123 x12" keeps
+        # the 12, and a new number without one drops the old one's.
+        typed = values["phone"]
+        phone = _fitted("phone", lambda text: normalize_phone(text, None), typed)
+        values["phone"] = phone.e164 if phone else None
+        values["phone_ext"] = phone.extension if phone else None
     if values.get("country"):
         # Stored as an import stores it: "USA" and "us" both read "United States".
         values["country"] = country_name(values["country"])
