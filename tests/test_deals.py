@@ -96,7 +96,8 @@ def test_discovery_needs_a_meeting_ahead_and_leaving_needs_the_next(
         move_deal(ws, deal_id, "Discovery scheduled")
     assert needs_of(missing) == ["next_meeting_at"]
     assert stage_of(ws, deal_id) == "contacted"
-    with pytest.raises(GateMissing):
+    # A meeting given but already past is refused as such, not asked for again.
+    with pytest.raises(CrmError, match="The next meeting must be after now."):
         move_deal(ws, deal_id, "discovery", {"next_meeting_at": "2026-02-27 10:00"})
     move_deal(ws, deal_id, "discovery", {"next_meeting_at": NEXT_WEEK})
     assert stage_of(ws, deal_id) == "discovery"

@@ -26,6 +26,7 @@ from crm_tui.rules.gate_fields import GATE_FIELDS
 from crm_tui.rules.stages import (
     TASK_KINDS,
     Need,
+    check_ahead,
     describe_needs,
     missing_to_move,
     parse_value,
@@ -54,8 +55,12 @@ class DealClosed(CrmError):
     """A won deal has been handed over; it does not move back."""
 
 
-def read_values(process: Process, values: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Gate values as typed by a person (strings) or already typed, checked."""
+def read_values(
+    process: Process, values: Mapping[str, Any] | None, now: datetime
+) -> dict[str, Any]:
+    """Gate values as typed by a person (strings) or already typed, checked:
+    a typed next meeting already past is refused as such, not asked for
+    again as if it had not been given."""
     typed: dict[str, Any] = {}
     for name, value in (values or {}).items():
         if name not in GATE_FIELDS:
@@ -63,9 +68,11 @@ def read_values(process: Process, values: Mapping[str, Any] | None) -> dict[str,
                 f"{name!r} is not a field a move can set; use one of: "
                 f"{', '.join(GATE_FIELDS)}."
             )
-        typed[name] = (
-            parse_value(process, name, value) if isinstance(value, str) else value
-        )
+        if isinstance(value, str):
+            typed[name] = parse_value(process, name, value)
+            check_ahead(name, typed[name], now)
+        else:
+            typed[name] = value
     return typed
 
 
@@ -101,7 +108,7 @@ def create_deal(
     with the tasks that stage creates. The stage's gate applies."""
     process = ws.process
     target = process.stage(stage) if stage else process.stages[0]
-    typed = read_values(process, values)
+    typed = read_values(process, values, ws.clock.now())
     if not title.strip():
         raise CrmError("A deal needs a title.")
     user_id = ws.user_id
@@ -152,7 +159,7 @@ def move_deal(
     the way); else raise ``GateMissing`` naming what is missing."""
     process = ws.process
     target = process.stage(stage)
-    typed = read_values(process, values)
+    typed = read_values(process, values, ws.clock.now())
 
     def move(session: Session) -> Deal:
         deal = session.get(Deal, deal_id)
@@ -313,7 +320,7 @@ def move_deals(
     stays where it is and is reported."""
     process = ws.process
     target = process.stage(stage)
-    typed = read_values(process, values)
+    typed = read_values(process, values, ws.clock.now())
     result = BulkMove()
 
     def move_all(session: Session) -> BulkMove:
