@@ -132,7 +132,9 @@ def test_j_k_and_the_arrows_move_the_cursor(ws: Workspace) -> None:
         await pilot.press("up")
         assert highlighted(app) == "Lead 003"
 
-    drive(CrmApp(ws), scenario)
+    # No live refresh: on a loaded machine one landing between two keys put
+    # the cursor back on the lead it kept (that is the live tests' subject).
+    drive(CrmApp(ws, live=False), scenario)
 
 
 def test_claiming_takes_the_lead_off_the_inbox(ws: Workspace) -> None:
