@@ -132,8 +132,9 @@ def test_j_k_and_the_arrows_move_the_cursor(ws: Workspace) -> None:
         await pilot.press("up")
         assert highlighted(app) == "Lead 003"
 
-    # No live refresh: on a loaded machine one landing between two keys put
-    # the cursor back on the lead it kept (that is the live tests' subject).
+    # No live refresh: one landing between two keys puts the cursor back on
+    # the lead it kept when it began (the live tests' subject, not this one);
+    # on a loaded machine this test once failed so.
     drive(CrmApp(ws, live=False), scenario)
 
 
