@@ -309,25 +309,3 @@ def _first_problem(path: Path, text: str) -> str:
     problems = check_process(text)
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return problems[0].render(str(path)) + more
-
-
-def _locate(loc: tuple[int | str, ...], raw: object) -> str:
-    parts: list[str] = []
-    node = raw
-    for step in loc:
-        if isinstance(step, int):
-            label = f"[{step + 1}]"
-            if isinstance(node, list) and step < len(node):
-                node = node[step]
-                name = (
-                    node.get("name") or node.get("key")
-                    if isinstance(node, dict)
-                    else None
-                )
-                if name:
-                    label += f" ({name})"
-            parts.append(label)
-        else:
-            parts.append(f".{step}" if parts else step)
-            node = node.get(step) if isinstance(node, dict) else None
-    return "".join(parts)

@@ -18,7 +18,7 @@ from typing import get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from crm_tui.process import Process, RoutingRule, _locate
+from crm_tui.process import Process, RoutingRule
 from crm_tui.rules.qualification import DISQUALIFIED, NURTURE, QUALIFIED
 from crm_tui.rules.routing import CONDITIONS, Member
 from crm_tui.rules.sla import source_key
@@ -106,6 +106,30 @@ class DealsInStage:
 
     open: int = 0
     closed: int = 0
+
+
+def _locate(loc: tuple[int | str, ...], raw: object) -> str:
+    """Where a validation error is, as a person reads the file:
+    ``stages[3] (Proposal sent).requires``."""
+    parts: list[str] = []
+    node = raw
+    for step in loc:
+        if isinstance(step, int):
+            label = f"[{step + 1}]"
+            if isinstance(node, list) and step < len(node):
+                node = node[step]
+                name = (
+                    node.get("name") or node.get("key")
+                    if isinstance(node, dict)
+                    else None
+                )
+                if name:
+                    label += f" ({name})"
+            parts.append(label)
+        else:
+            parts.append(f".{step}" if parts else step)
+            node = node.get(step) if isinstance(node, dict) else None
+    return "".join(parts)
 
 
 def check_process(
