@@ -12,7 +12,6 @@ chunk at a time with ``IN`` lists rather than a query per row.
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from sqlmodel import Session, col
 from crm_tui.errors import CrmError
 from crm_tui.events import diff
 from crm_tui.importing.batches import refuse_repeat
-from crm_tui.importing.headers import ColumnMap, map_headers
+from crm_tui.importing.headers import ColumnMap, header_key, map_headers
 from crm_tui.importing.reader import CsvTable, UnreadableFile, file_sha256, read_table
 from crm_tui.importing.rows import ParsedRow, RejectedRow, parse_row
 from crm_tui.ledger_bulk import bulk_rows, insert_sealed, row_digest
@@ -122,7 +121,6 @@ def import_leads(
         columns=columns.describe(),
     )
     run = _Run(ws, table, columns, report, _source_system(table, columns))
-    run.sources = _source_spellings(table, columns, ws.process)
     file_hash = file_sha256(path)
     report.batch_id = ws.write(
         lambda session: run.open_batch(session, file_hash, again=again)
@@ -171,12 +169,18 @@ _PERSON_FIELDS = frozenset(
 # is that: imported as leads, each row became a company-only "lead" (the
 # Maven pipeline: 8,800 of them).
 _DEAL_COLUMNS = frozenset(
-    {"opportunity_id", "deal_stage", "close_value", "sales_agent", "engage_date"}
-    | {"deal_id", "deal_name", "opportunity_name", "stage", "amount", "close_date"}
+    map(
+        header_key,
+        {"opportunity_id", "deal_stage", "close_value", "sales_agent", "engage_date"}
+        | {"deal_id", "deal_name", "opportunity_name", "stage", "amount", "close_date"},
+    )
 )
 _ACCOUNT_COLUMNS = frozenset(
-    {"sector", "revenue", "employees", "year_established", "subsidiary_of"}
-    | {"office_location", "annual_revenue", "number_of_employees"}
+    map(
+        header_key,
+        {"sector", "revenue", "employees", "year_established", "subsidiary_of"}
+        | {"office_location", "annual_revenue", "number_of_employees"},
+    )
 )
 
 
@@ -184,7 +188,7 @@ def _refuse_other_kind(path: Path, table: CsvTable, columns: ColumnMap) -> None:
     """Refuse a deals export or an accounts list given as leads."""
     if _PERSON_FIELDS & set(columns.fields.values()):
         return
-    keys = {_header_key(h): h.strip() for h in table.header}
+    keys = {header_key(h): h.strip() for h in table.header}
     deal_like = [keys[k] for k in keys if k in _DEAL_COLUMNS]
     account_like = [keys[k] for k in keys if k in _ACCOUNT_COLUMNS]
     if len(deal_like) >= 2:
@@ -200,10 +204,6 @@ def _refuse_other_kind(path: Path, table: CsvTable, columns: ColumnMap) -> None:
             f"come in with their deals: crm import deals PIPELINE.csv --accounts "
             f"{path}"
         )
-
-
-def _header_key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", header.strip().casefold()).strip("_")
 
 
 def _source_spellings(
@@ -261,8 +261,7 @@ class _Run:
         self.seen_phone: dict[str, int] = {}
         self.seen_external: dict[str, int] = {}
         self.owners: dict[str, int] | None = None
-        # One spelling per source (see _source_spellings).
-        self.sources: dict[str, str] = {}
+        self.sources = _source_spellings(table, columns, ws.process)
 
     # -- batch ----------------------------------------------------------
 
