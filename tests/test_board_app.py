@@ -25,6 +25,7 @@ from screens.forms import Confirm, GateForm
 from screens.handoffs import HandoffListScreen
 from screens.my_day import MyDayScreen, StalledScreen
 from tests.conftest import as_user
+from tests.test_deals import moves
 from tests.test_inbox_app import notices, settle, shown
 
 SIZE = (160, 44)
@@ -676,17 +677,10 @@ def test_reopening_a_lost_deal_asks_first_and_the_history_keeps_its_reason(
         assert titles(pilot, "nurture") == ["Acme pilot"]
 
     on_board(CrmApp(ws), scenario)
-    with ws.read() as session:
-        reopened = session.exec(
-            select(Event).where(
-                Event.entity == "deal",
-                Event.entity_id == deal_id,
-                Event.action == "moved",
-            )
-        ).all()[-1]
-    assert reopened.changes["stage"] == ["lost", "nurture"]
-    assert reopened.changes["lost_reason"] == ["other", None]
-    assert reopened.changes["lost_note"] == ["Budget frozen", None]
+    reopened = moves(ws, deal_id)[-1]
+    assert reopened["stage"] == ["lost", "nurture"]
+    assert reopened["lost_reason"] == ["other", None]
+    assert reopened["lost_note"] == ["Budget frozen", None]
 
 
 def test_a_field_s_error_goes_once_the_field_is_corrected(ws: Workspace) -> None:

@@ -68,6 +68,20 @@ async def pick(pilot: Pilot[None], downs: int) -> None:
     await pilot.press("j")
 
 
+async def open_to_accept(pilot: Pilot[None], key: str) -> CrmApp:
+    """Open the hand-off list with ``key`` (h: mine, H: every one waiting),
+    check its one hand-off waits to be accepted, and open it."""
+    app = pilot.app
+    assert isinstance(app, CrmApp)
+    await pilot.press(key)
+    await settle(pilot)
+    [row] = rows(app, "#handoff-table")
+    assert row[1] == "to accept"
+    await pilot.press("enter")
+    await settle(pilot)
+    return app
+
+
 def test_the_closing_rep_fills_and_submits_then_the_next_owner_accepts(
     ws: Workspace,
 ) -> None:
@@ -127,14 +141,7 @@ def test_the_closing_rep_fills_and_submits_then_the_next_owner_accepts(
     assert handoff is not None and handoff.status == "submitted"
 
     async def next_owner(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, CrmApp)
-        await pilot.press("h")
-        await settle(pilot)
-        [row] = rows(app, "#handoff-table")
-        assert row[1] == "to accept"
-        await pilot.press("enter")
-        await settle(pilot)
+        app = await open_to_accept(pilot, "h")
         # Everything in one place: the checklist and the deal beside it.
         deal = shown(app, "#handoff-deal")
         assert "48,000 USD" in deal and "Two training days" in deal
@@ -292,14 +299,7 @@ def test_a_deal_won_on_the_board_is_handed_off_from_the_keyboard(
     drive(CrmApp(sam, live=False), closing_rep)
 
     async def next_owner(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, CrmApp)
-        await pilot.press("h")
-        await settle(pilot)
-        [row] = rows(app, "#handoff-table")
-        assert row[1] == "to accept"
-        await pilot.press("enter")
-        await settle(pilot)
+        app = await open_to_accept(pilot, "h")
         await pilot.press("a")
         await settle(pilot)
         assert notices(app)[-1][1] == "Accepted: the onboarding task is yours"
@@ -323,14 +323,7 @@ def test_a_manager_accepting_for_kim_is_told_the_task_is_kims(ws: Workspace) -> 
     submit_handoff(sam, handoff_id)
 
     async def manager(pilot: Pilot[None]) -> None:
-        app = pilot.app
-        assert isinstance(app, CrmApp)
-        await pilot.press("H")
-        await settle(pilot)
-        [row] = rows(app, "#handoff-table")
-        assert row[1] == "to accept"
-        await pilot.press("enter")
-        await settle(pilot)
+        app = await open_to_accept(pilot, "H")
         assert isinstance(app.screen, HandoffScreen)
         await pilot.press("a")
         await settle(pilot)
